@@ -1,0 +1,31 @@
+#include "omearrow/callback_source.h"
+
+#include <arrow/status.h>
+
+namespace omearrow {
+
+CallbackSource::CallbackSource(PlaneLoader loader, int64_t size_y, int64_t size_x)
+    : loader_(std::move(loader)), size_y_(size_y), size_x_(size_x) {}
+
+arrow::Status CallbackSource::GetPlaneBlocks(
+    int64_t t, int64_t c, int64_t z, const Rect&, std::vector<PlaneBlock>* blocks,
+    std::vector<std::shared_ptr<const void>>* pins) const {
+  ARROW_ASSIGN_OR_RAISE(LoadedPlane plane, loader_(t, z, c));
+  if (plane.num_elements != size_y_ * size_x_ ||
+      (plane.data == nullptr && plane.num_elements != 0)) {
+    return arrow::Status::Invalid("plane_loader returned ", plane.num_elements,
+                                  " values for plane (t=", t, ", z=", z, ", c=", c,
+                                  "); expected size_y*size_x = ", size_y_ * size_x_, " (",
+                                  size_y_, "x", size_x_, ")");
+  }
+  PlaneBlock block;
+  block.data = static_cast<const uint8_t*>(plane.data);
+  block.dtype = plane.dtype;
+  block.rect = Rect{0, 0, size_y_, size_x_};
+  block.row_stride = size_x_;
+  blocks->push_back(block);
+  pins->push_back(std::move(plane.owner));
+  return arrow::Status::OK();
+}
+
+}  // namespace omearrow

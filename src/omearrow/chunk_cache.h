@@ -1,0 +1,50 @@
+// A bounded, thread-safe cache of decoded (decompressed) chunk payloads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include <arrow/buffer.h>
+#include <arrow/result.h>
+
+namespace omearrow {
+
+// Maps a chunk id to its decoded bytes, evicting least-recently-used entries once the
+// total exceeds `capacity_bytes`. Entries still held by callers stay alive after
+// eviction (they are shared_ptrs). Two threads asking for the same missing chunk may
+// both decode it; the result is the same and one copy is kept.
+class DecodedChunkCache {
+ public:
+  using Decoder = std::function<arrow::Result<std::shared_ptr<arrow::Buffer>>()>;
+
+  explicit DecodedChunkCache(int64_t capacity_bytes);
+
+  // The cached bytes of `chunk_id`, decoding them with `decode` on a miss.
+  arrow::Result<std::shared_ptr<arrow::Buffer>> GetOrDecode(int64_t chunk_id,
+                                                            const Decoder& decode);
+
+  int64_t bytes_cached() const;
+  int64_t hits() const;
+  int64_t misses() const;
+
+ private:
+  struct Entry {
+    std::shared_ptr<arrow::Buffer> buffer;
+    std::list<int64_t>::iterator lru_position;
+  };
+  void EvictLocked();
+
+  const int64_t capacity_bytes_;
+  mutable std::mutex mutex_;
+  std::unordered_map<int64_t, Entry> entries_;
+  std::list<int64_t> lru_;  // front = most recently used
+  int64_t bytes_ = 0;
+  int64_t hits_ = 0;
+  int64_t misses_ = 0;
+};
+
+}  // namespace omearrow

@@ -1,0 +1,67 @@
+// Loosely typed access to one value of an Arrow struct array, by field name.
+//
+// OME-Arrow records written by other tools use int64/double where the canonical schema
+// has int32/int16/float32, order fields differently and leave optional ones out. Every
+// accessor here accepts any integer / floating / string width and reports a missing or
+// null field as nullopt, and a field of the wrong kind as a Status naming its path.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <arrow/array.h>
+#include <arrow/result.h>
+
+namespace omearrow::internal {
+
+// A contiguous run of elements of a list value: elements [begin, end) of `values`.
+struct ListRange {
+  std::shared_ptr<arrow::Array> values;
+  int64_t begin = 0;
+  int64_t end = 0;
+  int64_t size() const { return end - begin; }
+};
+
+// Reads an integer at `index` of an integer or integral floating array.
+arrow::Result<int64_t> ReadInteger(const arrow::Array& array, int64_t index,
+                                   std::string_view path);
+
+// One value of a struct array. `path` names it in error messages ("pixels_meta").
+class StructRow {
+ public:
+  StructRow(std::shared_ptr<arrow::StructArray> array, int64_t row, std::string path);
+
+  const std::string& path() const { return path_; }
+  const std::shared_ptr<arrow::StructArray>& array() const { return array_; }
+  int64_t row() const { return row_; }
+
+  // The child array of field `name`, or nullptr when the struct has no such field.
+  std::shared_ptr<arrow::Array> Field(std::string_view name) const;
+  // True when the field exists and is non-null in this row.
+  bool Has(std::string_view name) const;
+
+  arrow::Result<std::optional<int64_t>> GetInt(std::string_view name) const;
+  arrow::Result<std::optional<double>> GetDouble(std::string_view name) const;
+  arrow::Result<std::optional<std::string>> GetString(std::string_view name) const;
+  arrow::Result<std::optional<StructRow>> GetStruct(std::string_view name) const;
+  arrow::Result<std::optional<ListRange>> GetList(std::string_view name) const;
+
+  // Like the getters above, but a missing or null field is an error.
+  arrow::Result<int64_t> RequireInt(std::string_view name) const;
+
+  std::string FieldPath(std::string_view name) const;
+
+ private:
+  std::shared_ptr<arrow::StructArray> array_;
+  int64_t row_;
+  std::string path_;
+};
+
+// The elements of a list-typed array (list, large_list, fixed_size_list) at `index`.
+arrow::Result<ListRange> ListAt(const std::shared_ptr<arrow::Array>& array, int64_t index,
+                                std::string_view path);
+
+}  // namespace omearrow::internal

@@ -1,0 +1,234 @@
+#include "omearrow/tensor_view.h"
+
+#include <cctype>
+#include <cstring>
+#include <mutex>
+
+#include <arrow/status.h>
+
+#include "omearrow/aligned_buffer.h"
+#include "omearrow/dlpack.h"
+
+namespace omearrow {
+
+using arrow::Status;
+
+namespace {
+
+std::string TrimLower(std::string_view text) {
+  std::string out;
+  for (char ch : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const auto begin = out.find_first_not_of(" \t\n\r\f\v");
+  if (begin == std::string::npos) return "";
+  return out.substr(begin, out.find_last_not_of(" \t\n\r\f\v") - begin + 1);
+}
+
+}  // namespace
+
+arrow::Result<ExportMode> ParseExportMode(std::string_view text) {
+  const std::string mode = TrimLower(text);
+  if (mode == "arrow") return ExportMode::kArrow;
+  if (mode == "numpy") return ExportMode::kNumpy;
+  return Status::Invalid("Unsupported mode '", mode, "'.");
+}
+
+arrow::Result<Device> ParseDevice(std::string_view text) {
+  const std::string device = TrimLower(text);
+  if (device == "cpu") return Device::kCpu;
+  if (device == "cuda") return Device::kCuda;
+  return Status::Invalid("Unsupported device '", device, "'.");
+}
+
+// The cached canonical-order materialization behind ToArray().
+struct TensorView::Cache {
+  std::mutex mutex;
+  std::optional<Tensor> canonical;
+};
+
+arrow::Result<TensorView> TensorView::Make(std::shared_ptr<const Image> image,
+                                           const ViewOptions& options) {
+  if (image == nullptr) return Status::Invalid("No OME-Arrow scalar available.");
+  std::optional<std::string> layout;
+  if (options.layout.has_value() && !options.layout->empty()) {
+    ARROW_ASSIGN_OR_RAISE(layout, NormalizeLayout(*options.layout));
+  }
+  ARROW_ASSIGN_OR_RAISE(ChannelPolicy policy, ParseChannelPolicy(options.channel_policy));
+  Warnings warnings;
+  DType dtype;
+  if (options.dtype.has_value()) {
+    dtype = *options.dtype;
+  } else {
+    std::string warning;
+    dtype = DTypeFromMeta(image->pixels_meta().type, &warning);
+    if (!warning.empty()) {
+      warnings.push_back({Warning::Category::kRuntimeWarning, std::move(warning)});
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(
+      Selection selection,
+      NormalizeSelection(options.selection, image->pixels_meta(), image->chunk_grid()));
+  ARROW_ASSIGN_OR_RAISE(TensorView view,
+                        FromSelection(std::move(image), std::move(selection),
+                                      std::move(layout), dtype, policy));
+  view.warnings_ = std::move(warnings);
+  return view;
+}
+
+arrow::Result<TensorView> TensorView::FromSelection(std::shared_ptr<const Image> image,
+                                                    Selection selection,
+                                                    std::optional<std::string> layout,
+                                                    DType dtype,
+                                                    ChannelPolicy channel_policy) {
+  TensorView view;
+  view.image_ = std::move(image);
+  view.selection_ = std::move(selection);
+  view.layout_override_ = layout.has_value() && !layout->empty();
+  if (view.layout_override_) {
+    ARROW_ASSIGN_OR_RAISE(view.layout_, NormalizeLayout(*layout));
+  } else {
+    view.layout_ = DefaultLayout(view.selection_);
+  }
+  view.dtype_ = dtype;
+  view.channel_policy_ = channel_policy;
+  view.cache_ = std::make_shared<Cache>();
+  return view;
+}
+
+arrow::Result<Geometry> TensorView::geometry() const {
+  return ComputeGeometry(selection_, layout_, dtype_, channel_policy_);
+}
+
+arrow::Result<std::vector<int64_t>> TensorView::shape() const {
+  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  return g.shape;
+}
+
+arrow::Result<std::vector<int64_t>> TensorView::strides() const {
+  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  return g.strides;
+}
+
+arrow::Result<TensorView> TensorView::WithLayout(std::string_view layout) const {
+  return FromSelection(image_, selection_,
+                       layout.empty() ? std::nullopt : std::optional<std::string>(layout),
+                       dtype_, channel_policy_);
+}
+
+arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
+                                              const MaterializeOptions& options) const {
+  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  const int64_t itemsize = ItemSize(dtype_);
+  const bool canonical = order == MemoryOrder::kCanonical;
+  const std::array<int64_t, 5> element_strides =
+      canonical ? g.CanonicalElementStrides() : g.ContiguousElementStrides();
+  const int64_t span = canonical ? g.CanonicalSpanElements() : g.num_elements();
+  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer,
+                        AllocateAligned(span * itemsize));
+  if (canonical && span != g.num_elements()) {
+    // channel_policy="first" with several channels: only channel 0 is addressed; clear
+    // the rest so no uninitialized memory is ever handed out.
+    std::memset(buffer->mutable_data(), 0, static_cast<size_t>(span * itemsize));
+  }
+  ARROW_RETURN_NOT_OK(MaterializeInto(*image_, selection_, g.first_channel_only, dtype_,
+                                      buffer->mutable_data(), element_strides, options));
+  Tensor tensor;
+  tensor.data = buffer->data();
+  tensor.owner = std::move(buffer);
+  tensor.dtype = dtype_;
+  tensor.shape = g.shape;
+  tensor.is_copy = true;
+  tensor.strides.resize(g.shape.size());
+  for (size_t pos = 0; pos < g.layout.size(); ++pos) {
+    const auto axis = kCanonicalLayout.find(g.layout[pos]);
+    tensor.strides[pos] = element_strides[axis] * itemsize;
+  }
+  return tensor;
+}
+
+arrow::Result<Tensor> TensorView::ToArray(bool contiguous) const {
+  Tensor canonical;
+  {
+    std::lock_guard<std::mutex> lock(cache_->mutex);
+    if (!cache_->canonical.has_value()) {
+      ARROW_ASSIGN_OR_RAISE(cache_->canonical, Materialize(MemoryOrder::kCanonical));
+      cache_->canonical->is_copy = false;  // the view keeps sharing it
+    }
+    canonical = *cache_->canonical;
+  }
+  if (!contiguous || canonical.is_c_contiguous()) return canonical;
+  return Materialize(MemoryOrder::kContiguous);
+}
+
+arrow::Result<Tensor> TensorView::StoredValues(Warnings* warnings) const {
+  if (selection_.t.size() != 1 || selection_.z.size() != 1 || selection_.c.size() != 1) {
+    return Status::Invalid("mode='arrow' requires a single (t, z, c) selection.");
+  }
+  const char* warning = nullptr;
+  switch (image_->origin()) {
+    case RecordOrigin::kStructScalar:
+      warning =
+          "mode='arrow' received a StructScalar; converting via as_py(), so zero-copy is "
+          "not guaranteed for this export.";
+      break;
+    case RecordOrigin::kDict:
+      warning =
+          "mode='arrow' received a dict; converting to Arrow buffers, so zero-copy is not "
+          "guaranteed for this export.";
+      break;
+    case RecordOrigin::kMultiChunkArray:
+      warning =
+          "mode='arrow' received a multi-chunk ChunkedArray; using first record without "
+          "eager combine_chunks().";
+      break;
+    default:
+      break;
+  }
+  if (warning != nullptr && warnings != nullptr) {
+    warnings->push_back({Warning::Category::kUserWarning, warning});
+  }
+  const Roi& roi = selection_.roi;
+  ARROW_ASSIGN_OR_RAISE(
+      auto stored, image_->source().GetStoredValues(selection_.t[0], selection_.z[0],
+                                                    selection_.c[0],
+                                                    Rect{roi.y, roi.x, roi.h, roi.w}));
+  ARROW_ASSIGN_OR_RAISE(DType dtype, DTypeFromArrow(*stored.values->type()));
+  Tensor tensor;
+  const auto& data = stored.values->data();
+  tensor.data = data->buffers[1] == nullptr
+                    ? nullptr
+                    : data->buffers[1]->data() + data->offset * ItemSize(dtype);
+  tensor.owner = data;
+  tensor.dtype = dtype;
+  tensor.shape = {stored.values->length()};
+  tensor.strides = {ItemSize(dtype)};
+  tensor.read_only = true;
+  return tensor;
+}
+
+arrow::Result<Tensor> TensorView::Export(std::string_view device, bool contiguous,
+                                         std::string_view mode, Warnings* warnings) const {
+  ARROW_ASSIGN_OR_RAISE(Device parsed_device, ParseDevice(device));
+  ARROW_ASSIGN_OR_RAISE(ExportMode parsed_mode, ParseExportMode(mode));
+  if (parsed_device == Device::kCuda) {
+    return Status::ExecutionError(kCudaUnavailable);
+  }
+  if (parsed_mode == ExportMode::kArrow) return StoredValues(warnings);
+  return Materialize(contiguous ? MemoryOrder::kContiguous : MemoryOrder::kCanonical);
+}
+
+arrow::Result<DLManagedTensorVersioned*> TensorView::ToDLPackVersioned(
+    std::string_view device, bool contiguous, std::string_view mode,
+    Warnings* warnings) const {
+  ARROW_ASSIGN_OR_RAISE(Tensor tensor, Export(device, contiguous, mode, warnings));
+  return ExportVersioned(std::move(tensor));
+}
+
+arrow::Result<DLManagedTensor*> TensorView::ToDLPackLegacy(std::string_view device,
+                                                           bool contiguous,
+                                                           std::string_view mode,
+                                                           Warnings* warnings) const {
+  ARROW_ASSIGN_OR_RAISE(Tensor tensor, Export(device, contiguous, mode, warnings));
+  return ExportLegacy(std::move(tensor));
+}
+
+}  // namespace omearrow
