@@ -39,11 +39,11 @@ template <typename T>
   ASSERT_OK_AND_ASSIGN_IMPL(OMEARROW_CONCAT(_result_, __COUNTER__), lhs, rexpr)
 
 // Asserts that `expr` (a Status or Result) failed with `code` and exactly `message`.
-#define EXPECT_STATUS(expr, code, message)                                      \
+#define EXPECT_STATUS(expr, expected_code, expected_message)                             \
   do {                                                                          \
-    const ::arrow::Status _st = ::omearrow::testing::ToStatus(expr);       \
-    EXPECT_EQ(_st.code(), ::arrow::StatusCode::code) << _st.ToString();         \
-    EXPECT_EQ(_st.message(), message);                                          \
+    const ::arrow::Status _st = ::omearrow::testing::ToStatus(expr);            \
+    EXPECT_EQ(_st.code(), ::arrow::StatusCode::expected_code) << _st.ToString(); \
+    EXPECT_EQ(_st.message(), expected_message);                                          \
   } while (false)
 
 // Asserts failure whose message contains `fragment`.
