@@ -1,0 +1,13 @@
+// Copies of exported tensors (DLPack consumers may ask for one with copy=True).
+#pragma once
+
+#include <arrow/result.h>
+
+#include "omearrow/tensor.h"
+
+namespace omearrow {
+
+// A C-contiguous, 64-byte-aligned, writable copy of `tensor` (is_copy set).
+arrow::Result<Tensor> CopyTensor(const Tensor& tensor);
+
+}  // namespace omearrow
