@@ -1,0 +1,13 @@
+// omearrow._core: the nanobind extension module. Each binding file converts arguments,
+// calls the C++ core and converts results; errors go through status.h's table.
+#include <nanobind/nanobind.h>
+
+#include "types.h"
+
+NB_MODULE(_core, m) {
+  m.doc() = "C++ core of omearrow (tensor views of OME-Arrow images).";
+  omearrow::python::RegisterImage(m);
+  omearrow::python::RegisterView(m);
+  omearrow::python::RegisterDLPack(m);
+  omearrow::python::RegisterLazy(m);
+}

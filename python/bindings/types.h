@@ -1,0 +1,44 @@
+// The C++ objects behind the extension's Python classes, shared by the binding files.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <nanobind/nanobind.h>
+
+#include "omearrow/image.h"
+#include "omearrow/lazy_tensor_view.h"
+#include "omearrow/tensor.h"
+#include "omearrow/tensor_view.h"
+
+namespace omearrow::python {
+
+// _core.Image: an immutable parsed record.
+struct PyImage {
+  std::shared_ptr<const Image> image;
+};
+
+// _core.View: an immutable core TensorView.
+struct PyView {
+  TensorView view;
+};
+
+// _core.DLPackObject: a single-use DLPack producer over an exported tensor.
+struct PyDLPack {
+  std::optional<Tensor> tensor;  // empty once consumed
+};
+
+// _core.LazyPlan: the memo of a deferred view.
+struct PyLazyPlan {
+  LazyTensorView plan;
+};
+
+void RegisterImage(nanobind::module_& m);
+void RegisterDLPack(nanobind::module_& m);
+void RegisterView(nanobind::module_& m);
+void RegisterLazy(nanobind::module_& m);
+
+// A new _core.DLPackObject owning `tensor`.
+nanobind::object MakeDLPackObject(Tensor tensor);
+
+}  // namespace omearrow::python
