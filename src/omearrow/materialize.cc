@@ -13,79 +13,116 @@ using arrow::Status;
 
 namespace {
 
-// One unit of work: rows [row_begin, row_end) of the ROI of one selected plane.
+// One unit of work: rows [row_begin, row_end) of the ROI of one selected plane, or of
+// all selected channels of one (t, z) when channels interleave within output rows.
 struct Task {
-  int64_t plane;  // index over (t, z, c) of the selection, c fastest
+  int64_t plane;  // index over (t, z, c) of the selection (c fastest), or over (t, z)
   int64_t row_begin;
   int64_t row_end;
+};
+
+// The stored blocks of one plane clipped to the task's window, ready to copy.
+struct PlaneWork {
+  struct Piece {
+    const PlaneBlock* block;
+    int64_t y0, y1, x0, x1;
+  };
+  uint8_t* out = nullptr;  // output element of (roi.y, roi.x) of this plane
+  std::vector<PlaneBlock> blocks;
+  std::vector<std::shared_ptr<const void>> pins;
+  std::vector<Piece> pieces;
+  bool needs_zero = false;
 };
 
 struct Kernel {
   const Image& image;
   const Selection& selection;
   int64_t num_channels;
+  bool group_channels;
   DType out_dtype;
   uint8_t* out;
   std::array<int64_t, 5> strides;
 
-  Status Run(const Task& task) const {
-    const int64_t per_t = static_cast<int64_t>(selection.z.size()) * num_channels;
-    const int64_t ti = task.plane / per_t;
-    const int64_t zi = (task.plane / num_channels) % static_cast<int64_t>(selection.z.size());
-    const int64_t ci = task.plane % num_channels;
-    const int64_t itemsize = ItemSize(out_dtype);
-    uint8_t* plane_out =
-        out + (ti * strides[0] + zi * strides[1] + ci * strides[2]) * itemsize;
-    const Roi& roi = selection.roi;
-    const Rect window{roi.y + task.row_begin, roi.x, task.row_end - task.row_begin, roi.w};
+  // Output rows per step when channels are interleaved: keeps the touched output lines
+  // of all channels in cache while each channel writes its share of them.
+  static constexpr int64_t kInterleaveRows = 4;
 
-    std::vector<PlaneBlock> blocks;
-    std::vector<std::shared_ptr<const void>> pins;
+  Status Prepare(int64_t ti, int64_t zi, int64_t ci, const Rect& window,
+                 PlaneWork* work) const {
+    work->out = out + (ti * strides[0] + zi * strides[1] + ci * strides[2]) *
+                          ItemSize(out_dtype);
     ARROW_RETURN_NOT_OK(image.source().GetPlaneBlocks(
         selection.t[static_cast<size_t>(ti)], selection.c[static_cast<size_t>(ci)],
-        selection.z[static_cast<size_t>(zi)], window, &blocks, &pins));
-
-    // Intersections of blocks with the window; zero-fill first unless they tile it.
-    struct Piece {
-      const PlaneBlock* block;
-      int64_t y0, y1, x0, x1;
-    };
-    std::vector<Piece> pieces;
+        selection.z[static_cast<size_t>(zi)], window, &work->blocks, &work->pins));
     int64_t covered = 0;
-    for (const auto& block : blocks) {
-      Piece p{&block, std::max(block.rect.y, window.y),
-              std::min(block.rect.y + block.rect.height, window.y + window.height),
-              std::max(block.rect.x, window.x),
-              std::min(block.rect.x + block.rect.width, window.x + window.width)};
+    for (const auto& block : work->blocks) {
+      PlaneWork::Piece p{&block, std::max(block.rect.y, window.y),
+                         std::min(block.rect.y + block.rect.height, window.y + window.height),
+                         std::max(block.rect.x, window.x),
+                         std::min(block.rect.x + block.rect.width, window.x + window.width)};
       if (p.y0 >= p.y1 || p.x0 >= p.x1) continue;
       covered += (p.y1 - p.y0) * (p.x1 - p.x0);
-      pieces.push_back(p);
+      work->pieces.push_back(p);
     }
+    // Zero-fill first unless the pieces provably tile the window.
+    work->needs_zero = covered != window.height * window.width ||
+                       (work->pieces.size() > 1 && image.source().BlocksMayOverlap());
+    return Status::OK();
+  }
+
+  // Writes image rows [y_begin, y_end) of a prepared plane.
+  void CopyRows(const PlaneWork& work, int64_t y_begin, int64_t y_end) const {
+    const Roi& roi = selection.roi;
+    const int64_t itemsize = ItemSize(out_dtype);
     const int64_t sy = strides[3], sx = strides[4];
-    if (covered != window.height * window.width ||
-        (pieces.size() > 1 && image.source().BlocksMayOverlap())) {
-      for (int64_t y = window.y; y < window.y + window.height; ++y) {
-        internal::ZeroRow(out_dtype, plane_out + (y - roi.y) * sy * itemsize, window.width,
-                          sx);
+    if (work.needs_zero) {
+      for (int64_t y = y_begin; y < y_end; ++y) {
+        internal::ZeroRow(out_dtype, work.out + (y - roi.y) * sy * itemsize, roi.w, sx);
       }
     }
-    for (const Piece& p : pieces) {
+    for (const auto& p : work.pieces) {
+      const int64_t y0 = std::max(p.y0, y_begin), y1 = std::min(p.y1, y_end);
+      if (y0 >= y1) continue;
       const PlaneBlock& block = *p.block;
       const int64_t src_itemsize = ItemSize(block.dtype);
       const internal::RowCopyFn copy = internal::GetRowCopy(block.dtype, out_dtype);
       const int64_t width = p.x1 - p.x0;
-      const uint8_t* src = block.data + ((p.y0 - block.rect.y) * block.row_stride +
+      const uint8_t* src = block.data + ((y0 - block.rect.y) * block.row_stride +
                                          (p.x0 - block.rect.x)) * src_itemsize;
-      uint8_t* dst = plane_out + ((p.y0 - roi.y) * sy + (p.x0 - roi.x) * sx) * itemsize;
+      uint8_t* dst = work.out + ((y0 - roi.y) * sy + (p.x0 - roi.x) * sx) * itemsize;
       if (sx == 1 && width == block.row_stride && sy == width) {
-        copy(src, dst, (p.y1 - p.y0) * width, 1);  // rows are back to back on both sides
+        copy(src, dst, (y1 - y0) * width, 1);  // rows are back to back on both sides
         continue;
       }
-      for (int64_t y = p.y0; y < p.y1; ++y) {
+      for (int64_t y = y0; y < y1; ++y) {
         copy(src, dst, width, sx);
         src += block.row_stride * src_itemsize;
         dst += sy * itemsize;
       }
+    }
+  }
+
+  Status Run(const Task& task) const {
+    const Roi& roi = selection.roi;
+    const Rect window{roi.y + task.row_begin, roi.x, task.row_end - task.row_begin, roi.w};
+    const int64_t y_begin = window.y, y_end = window.y + window.height;
+    const int64_t nz = static_cast<int64_t>(selection.z.size());
+    if (!group_channels) {
+      const int64_t ti = task.plane / (nz * num_channels);
+      const int64_t zi = (task.plane / num_channels) % nz;
+      PlaneWork work;
+      ARROW_RETURN_NOT_OK(Prepare(ti, zi, task.plane % num_channels, window, &work));
+      CopyRows(work, y_begin, y_end);
+      return Status::OK();
+    }
+    const int64_t ti = task.plane / nz, zi = task.plane % nz;
+    std::vector<PlaneWork> works(static_cast<size_t>(num_channels));
+    for (int64_t ci = 0; ci < num_channels; ++ci) {
+      ARROW_RETURN_NOT_OK(Prepare(ti, zi, ci, window, &works[static_cast<size_t>(ci)]));
+    }
+    for (int64_t y = y_begin; y < y_end; y += kInterleaveRows) {
+      const int64_t y_stop = std::min(y_end, y + kInterleaveRows);
+      for (const auto& work : works) CopyRows(work, y, y_stop);
     }
     return Status::OK();
   }
@@ -100,13 +137,20 @@ Status MaterializeInto(const Image& image, const Selection& selection,
   const int64_t num_channels =
       first_channel_only ? std::min<int64_t>(1, static_cast<int64_t>(selection.c.size()))
                          : static_cast<int64_t>(selection.c.size());
+  // Channels that interleave within output rows (e.g. YXC) are copied together, a few
+  // rows at a time, so each output cache line is filled while it is hot.
+  const bool group_channels = num_channels > 1 && element_strides[2] < element_strides[3];
   const int64_t num_planes = static_cast<int64_t>(selection.t.size()) *
-                             static_cast<int64_t>(selection.z.size()) * num_channels;
+                             static_cast<int64_t>(selection.z.size()) *
+                             (group_channels ? 1 : num_channels);
   const int64_t rows = selection.roi.h;
   if (num_planes == 0 || rows == 0 || selection.roi.w == 0) return Status::OK();
-  Kernel kernel{image, selection, num_channels, out_dtype, out, element_strides};
+  Kernel kernel{image, selection, num_channels, group_channels, out_dtype, out,
+                element_strides};
 
-  const int64_t total_bytes = num_planes * rows * selection.roi.w * ItemSize(out_dtype);
+  const int64_t total_bytes = static_cast<int64_t>(selection.t.size()) *
+                              static_cast<int64_t>(selection.z.size()) * num_channels *
+                              rows * selection.roi.w * ItemSize(out_dtype);
   int threads = options.max_threads <= 0 ? DefaultParallelism() : options.max_threads;
   if (total_bytes < options.parallel_threshold_bytes) threads = 1;
 
