@@ -1,7 +1,15 @@
-"""omearrow: fast tensor views of OME-Arrow images (drop-in for ``ome_arrow.tensor``)."""
+"""omearrow: fast tensor views of OME-Arrow images.
+
+A drop-in replacement for ``ome_arrow.tensor``: ``from omearrow import TensorView,
+LazyTensorView`` instead of ``from ome_arrow.tensor import ...``. Selection, layout,
+casting and copies run in a C++ core; Arrow inputs are read zero-copy.
+"""
 
 import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the extension)
 
 from omearrow import _core  # noqa: F401
+from omearrow._lazy import LazyTensorView
+from omearrow._tensor import TensorView
 
 __version__ = "0.1.0"
+__all__ = ["LazyTensorView", "TensorView", "__version__"]

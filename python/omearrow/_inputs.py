@@ -1,0 +1,70 @@
+"""Turning the records TensorView accepts into core images.
+
+Arrow inputs cross into C++ through the Arrow PyCapsule interface (zero-copy); a dict is
+converted to Arrow by pyarrow first, as the reference does for mode="arrow" exports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from omearrow import _core
+
+__all__ = ["image_from_data", "dtype_name"]
+
+
+def _scalar_as_array(scalar: pa.StructScalar) -> pa.StructArray:
+    """A 1-row StructArray holding `scalar`, sharing its list values (pixels) zero-copy.
+
+    pyarrow has no public way back from a scalar to its array; list children
+    (planes, chunks) are rebuilt around the scalar's value slices, other children are
+    repeated once by pyarrow in C++. No field goes through Python objects.
+    """
+    arrays = []
+    for index, field in enumerate(scalar.type):
+        child = scalar[index]
+        if child.is_valid and pa.types.is_list(field.type):
+            values = child.values
+            offsets = pa.array([0, len(values)], pa.int32())
+            arrays.append(pa.ListArray.from_arrays(offsets, values, type=field.type))
+        elif child.is_valid and pa.types.is_large_list(field.type):
+            values = child.values
+            offsets = pa.array([0, len(values)], pa.int64())
+            arrays.append(pa.LargeListArray.from_arrays(offsets, values, type=field.type))
+        else:
+            arrays.append(pa.repeat(child, 1))
+    return pa.StructArray.from_arrays(arrays, fields=list(scalar.type))
+
+
+def image_from_data(data: Any, chunk_policy: Any) -> _core.Image:
+    """Parses `data` (dict, StructScalar, StructArray, ChunkedArray, or any object with
+    ``__arrow_c_array__`` / ``__arrow_c_stream__``) into a core image."""
+    policy = str(chunk_policy)
+    if isinstance(data, pa.ChunkedArray):
+        return _core.image_from_stream(data, policy)
+    if isinstance(data, pa.Array):
+        return _core.image_from_array(data, "array", policy)
+    if isinstance(data, pa.StructScalar):
+        return _core.image_from_array(_scalar_as_array(data), "scalar", policy)
+    if isinstance(data, dict):
+        return _core.image_from_array(pa.array([data]), "dict", policy)
+    if hasattr(data, "__arrow_c_array__"):
+        return _core.image_from_array(data, "array", policy)
+    if hasattr(data, "__arrow_c_stream__"):
+        return _core.image_from_stream(data, policy)
+    raise TypeError(
+        "TensorView data must be a dict, pyarrow.StructScalar, pyarrow.StructArray or "
+        f"pyarrow.ChunkedArray, not {type(data).__name__}"
+    )
+
+
+def dtype_name(dtype: Any) -> str:
+    """The NumPy name of an output dtype (anything numpy.dtype() accepts); the core
+    rejects names it does not support with TypeError."""
+    dt = np.dtype(dtype)
+    if not dt.isnative:
+        raise TypeError(f"omearrow only produces native byte order, not dtype {dt.str!r}")
+    return dt.name

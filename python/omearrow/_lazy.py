@@ -1,0 +1,244 @@
+"""omearrow.LazyTensorView: a deferred TensorView plan with Polars-style collect()."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Literal, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from omearrow import _core
+from omearrow._tensor import TensorView
+
+__all__ = ["LazyTensorView"]
+
+IndexLike = int | slice | Sequence[int] | None
+
+
+class _Unset:
+    """Typed sentinel for arguments that were not provided."""
+
+
+_UNSET: Any = _Unset()
+
+
+def _resolve_function(
+    loader: Callable[[], Any],
+    resolver: Callable[[dict[str, Any]], TensorView] | None,
+    kwargs: dict[str, Any],
+    resolved: list[TensorView],
+) -> Callable[[], _core.View]:
+    """What the core plan calls (once) to collect; keeps the TensorView in `resolved`."""
+
+    def resolve() -> _core.View:
+        if resolver is not None:
+            view = resolver(dict(kwargs))
+        else:
+            view = TensorView(loader(), **kwargs)
+        if not isinstance(view, TensorView):
+            raise TypeError(
+                f"resolver must return an omearrow.TensorView, not {type(view).__name__}"
+            )
+        resolved.append(view)
+        return view._view
+
+    return resolve
+
+
+class LazyTensorView:
+    """Deferred TensorView plan with Polars-style collect semantics.
+
+    Holds a loader (or resolver) and TensorView arguments; ``collect()`` builds the
+    view on first use (thread-safe, memoized). ``device`` and an explicitly requested
+    ``layout`` answer without collecting; everything else collects.
+
+    Args:
+        loader: Callable returning OME-Arrow data (dict, StructScalar, StructArray,
+            ChunkedArray) for ``TensorView(loader(), **kwargs)``.
+        resolver: Optional callable receiving the plan's keyword arguments as a dict and
+            returning an ``omearrow.TensorView`` (used instead of ``loader``).
+        t, z, c, roi, roi3d, roi_nd, roi_type, tile, layout, dtype, chunk_policy,
+        channel_policy: As for ``TensorView``.
+    """
+
+    def __init__(
+        self,
+        *,
+        loader: Callable[
+            [], dict[str, Any] | pa.StructScalar | pa.StructArray | pa.ChunkedArray
+        ],
+        resolver: Callable[[dict[str, Any]], TensorView] | None = None,
+        t: IndexLike = None,
+        z: IndexLike = None,
+        c: IndexLike = None,
+        roi: tuple[int, int, int, int] | None = None,
+        roi3d: tuple[int, int, int, int, int, int] | None = None,
+        roi_nd: tuple[int, ...] | None = None,
+        roi_type: Literal["2d", "2d_timelapse", "3d", "4d"] | None = None,
+        tile: tuple[int, int] | None = None,
+        layout: str | None = None,
+        dtype: np.dtype | None = None,
+        chunk_policy: Literal["auto", "combine", "keep"] = "auto",
+        channel_policy: Literal["error", "first"] = "error",
+    ) -> None:
+        self._loader = loader
+        self._resolver = resolver
+        self._kwargs: dict[str, Any] = {
+            "t": t,
+            "z": z,
+            "c": c,
+            "roi": roi,
+            "roi3d": roi3d,
+            "roi_nd": roi_nd,
+            "roi_type": roi_type,
+            "tile": tile,
+            "layout": layout,
+            "dtype": dtype,
+            "chunk_policy": chunk_policy,
+            "channel_policy": channel_policy,
+        }
+        self._resolved: list[TensorView] = []
+        self._plan = _core.LazyPlan(
+            _resolve_function(loader, resolver, self._kwargs, self._resolved)
+        )
+
+    def _spawn(self, **updates: Any) -> "LazyTensorView":
+        kwargs = dict(self._kwargs)
+        kwargs.update(updates)
+        return LazyTensorView(loader=self._loader, resolver=self._resolver, **kwargs)
+
+    def collect(self) -> TensorView:
+        """Materialize this lazy plan into a concrete TensorView (thread-safe; the
+        same object on every call once it succeeded)."""
+        if not self._resolved:
+            self._plan.collect()
+        return self._resolved[0]
+
+    def with_layout(self, layout: str) -> "LazyTensorView":
+        """Return a new lazy view with an updated layout."""
+        return self._spawn(layout=layout)
+
+    def select(
+        self,
+        *,
+        t: IndexLike | _Unset = _UNSET,
+        z: IndexLike | _Unset = _UNSET,
+        c: IndexLike | _Unset = _UNSET,
+        roi: tuple[int, int, int, int] | None | _Unset = _UNSET,
+        roi3d: tuple[int, int, int, int, int, int] | None | _Unset = _UNSET,
+        roi_nd: tuple[int, ...] | None | _Unset = _UNSET,
+        roi_type: Literal["2d", "2d_timelapse", "3d", "4d"] | None | _Unset = _UNSET,
+        tile: tuple[int, int] | None | _Unset = _UNSET,
+    ) -> "LazyTensorView":
+        """Return a new lazy plan with updated index/ROI selections: arguments not
+        given keep their value, an explicit ``None`` resets one."""
+        given = {
+            "t": t,
+            "z": z,
+            "c": c,
+            "roi": roi,
+            "roi3d": roi3d,
+            "roi_nd": roi_nd,
+            "roi_type": roi_type,
+            "tile": tile,
+        }
+        return self._spawn(**{k: v for k, v in given.items() if v is not _UNSET})
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Return the tensor dtype (collects)."""
+        return self.collect().dtype
+
+    @property
+    def device(self) -> str:
+        """Return the tensor storage device: ``"cpu"`` without collecting."""
+        return self._plan.device
+
+    @property
+    def layout(self) -> str:
+        """Return the layout: the requested one exactly as given, without collecting;
+        else the collected view's effective layout."""
+        layout = self._kwargs.get("layout")
+        if layout is not None:
+            return layout
+        return self.collect().layout
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Return the tensor shape (collects)."""
+        return self.collect().shape
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Return tensor strides in bytes (collects)."""
+        return self.collect().strides
+
+    def to_numpy(self, *, contiguous: bool = False) -> np.ndarray:
+        """Materialize as a NumPy array (see TensorView.to_numpy)."""
+        return self.collect().to_numpy(contiguous=contiguous)
+
+    def to_dlpack(
+        self, *, device: str = "cpu", contiguous: bool = True, mode: str = "arrow"
+    ) -> Any:
+        """Export the planned view as a DLPack object (see TensorView.to_dlpack)."""
+        return self.collect().to_dlpack(device=device, contiguous=contiguous, mode=mode)
+
+    def to_torch(
+        self, *, device: str = "cpu", contiguous: bool = True, mode: str = "arrow"
+    ) -> Any:
+        """Convert the planned view to a torch tensor (see TensorView.to_torch)."""
+        return self.collect().to_torch(device=device, contiguous=contiguous, mode=mode)
+
+    def to_jax(
+        self, *, device: str = "cpu", contiguous: bool = True, mode: str = "arrow"
+    ) -> Any:
+        """Convert the planned view to a JAX array (see TensorView.to_jax)."""
+        return self.collect().to_jax(device=device, contiguous=contiguous, mode=mode)
+
+    def iter_dlpack(
+        self,
+        *,
+        batch_size: int | None = None,
+        tile_size: tuple[int, int] | None = None,
+        tiles: tuple[int, int] | None = None,
+        shuffle: bool = False,
+        seed: int | None = None,
+        prefetch: int = 0,
+        device: str = "cpu",
+        contiguous: bool = True,
+        mode: str = "arrow",
+    ) -> Iterator[Any]:
+        """Iterate DLPack outputs in batches or 2-D tiles (see TensorView.iter_dlpack)."""
+        return self.collect().iter_dlpack(
+            batch_size=batch_size,
+            tile_size=tile_size,
+            tiles=tiles,
+            shuffle=shuffle,
+            seed=seed,
+            prefetch=prefetch,
+            device=device,
+            contiguous=contiguous,
+            mode=mode,
+        )
+
+    def iter_tiles_3d(
+        self,
+        *,
+        tile_size: tuple[int, int, int],
+        shuffle: bool = False,
+        seed: int | None = None,
+        prefetch: int = 0,
+        device: str = "cpu",
+        contiguous: bool = True,
+        mode: str = "numpy",
+    ) -> Iterator[Any]:
+        """Iterate DLPack outputs in 3-D tiles (see TensorView.iter_tiles_3d)."""
+        return self.collect().iter_tiles_3d(
+            tile_size=tile_size,
+            shuffle=shuffle,
+            seed=seed,
+            prefetch=prefetch,
+            device=device,
+            contiguous=contiguous,
+            mode=mode,
+        )

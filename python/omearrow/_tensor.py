@@ -1,0 +1,347 @@
+"""omearrow.TensorView: the reference's TensorView API over the C++ core."""
+
+from __future__ import annotations
+
+import random
+import warnings
+from typing import Any, Callable, Iterator, Literal, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from omearrow import _core
+from omearrow._inputs import dtype_name, image_from_data
+from omearrow._warn import emit
+
+__all__ = ["TensorView"]
+
+IndexLike = int | slice | Sequence[int] | None
+
+
+def _shuffler(shuffle: bool, seed: int | None) -> Callable[[int], list[int]] | None:
+    """The visiting order the reference's random.Random(seed).shuffle gives n tasks."""
+    if not shuffle:
+        return None
+
+    def order(n: int) -> list[int]:
+        positions = list(range(n))
+        random.Random(seed).shuffle(positions)
+        return positions
+
+    return order
+
+
+def _require_torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:
+        raise RuntimeError("Torch is not installed.") from exc
+    return torch
+
+
+def _export(
+    view: _core.View, device: str, contiguous: bool, mode: str, stacklevel: int
+) -> _core.DLPackObject:
+    raised: list[tuple[str, str]] = []
+    try:
+        return view.export(str(device), bool(contiguous), str(mode), raised)
+    finally:
+        emit(raised, stacklevel + 1)
+
+
+class TensorView:
+    """View OME-Arrow pixel data as a tensor-like object.
+
+    A drop-in replacement for ``ome_arrow.tensor.TensorView``: same arguments, defaults,
+    layouts, errors and warnings; selection, layout, casting and copies run in C++.
+
+    Args:
+        data: OME-Arrow record as dict, ``pa.StructScalar``, 1-row ``pa.StructArray``
+            or ``pa.ChunkedArray`` (Arrow inputs are read zero-copy).
+        plane_loader: Optional callback ``plane_loader(t, z, c)`` returning one YX
+            plane; when given, pixels come from it instead of ``data`` (converted as
+            ``np.asarray(plane, dtype=self.dtype)``).
+        t: Time index selection (int, slice, or sequence). Default: all.
+        z: Z index selection (int, slice, or sequence). Default: all.
+        c: Channel index selection (int, slice, or sequence). Default: all.
+        roi: Spatial crop ``(x, y, w, h)`` in pixels. Default: full frame.
+        roi3d: Spatial + depth crop ``(x, y, z, w, h, d)`` (``roi`` plus
+            ``z=slice(z, z + d)``).
+        roi_nd: General ROI with min/max bounds (max exclusive), read by ``roi_type``:
+            ``"2d"`` = ``(ymin, xmin, ymax, xmax)``; ``"2d_timelapse"`` =
+            ``(tmin, ymin, xmin, tmax, ymax, xmax)``; ``"3d"`` =
+            ``(zmin, ymin, xmin, zmax, ymax, xmax)``; ``"4d"`` =
+            ``(tmin, zmin, ymin, xmin, tmax, zmax, ymax, xmax)``. Length 4 implies
+            ``"2d"``, 8 implies ``"4d"``, 6 must name its type.
+        roi_type: ROI interpretation mode for ``roi_nd``.
+        tile: Tile index ``(tile_y, tile_x)`` of the record's ``chunk_grid``.
+        layout: Layout string of the letters T, Z, C, Y, X (H/W accepted for Y/X).
+            Default: ``"CHW"`` for one t and one z, else ``"TZCHW"``.
+        dtype: Output dtype override. Default: ``pixels_meta.type`` (uint16 with a
+            RuntimeWarning when unknown).
+        chunk_policy: Handling of ``pa.ChunkedArray`` inputs: ``"auto"``,
+            ``"combine"`` or ``"keep"``.
+        channel_policy: When the layout leaves out C while several channels are
+            selected: ``"error"`` (default) raises, ``"first"`` keeps the first.
+    """
+
+    __slots__ = ("_view", "_array", "__weakref__")
+
+    def __init__(
+        self,
+        data: dict[str, Any] | pa.StructScalar | pa.StructArray | pa.ChunkedArray,
+        *,
+        plane_loader: Callable[[int, int, int], np.ndarray] | None = None,
+        t: IndexLike = None,
+        z: IndexLike = None,
+        c: IndexLike = None,
+        roi: tuple[int, int, int, int] | None = None,
+        roi3d: tuple[int, int, int, int, int, int] | None = None,
+        roi_nd: tuple[int, ...] | None = None,
+        roi_type: Literal["2d", "2d_timelapse", "3d", "4d"] | None = None,
+        tile: tuple[int, int] | None = None,
+        layout: str | None = None,
+        dtype: np.dtype | None = None,
+        chunk_policy: Literal["auto", "combine", "keep"] = "auto",
+        channel_policy: Literal["error", "first"] = "error",
+    ) -> None:
+        image = image_from_data(data, chunk_policy)
+        out_dtype = None if dtype is None else dtype_name(dtype)
+        if plane_loader is not None:
+            image = _core.image_with_plane_loader(image, plane_loader, out_dtype)
+        view = _core.make_view(
+            image,
+            t=t,
+            z=z,
+            c=c,
+            roi=roi,
+            roi3d=roi3d,
+            roi_nd=roi_nd,
+            roi_type=roi_type,
+            tile=tile,
+            layout=layout if layout else None,
+            dtype=out_dtype,
+            channel_policy=str(channel_policy),
+        )
+        self._view = view
+        self._array: np.ndarray | None = None
+        emit(view.warnings, 2)
+
+    @classmethod
+    def _wrap(cls, view: _core.View) -> "TensorView":
+        out = cls.__new__(cls)
+        out._view = view
+        out._array = None
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"omearrow.TensorView(shape={self.shape}, dtype={self._view.dtype}, "
+            f"layout={self.layout!r})"
+        )
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Return the tensor dtype."""
+        return np.dtype(self._view.dtype)
+
+    @property
+    def device(self) -> str:
+        """Return the storage device for the view (currently always "cpu")."""
+        return self._view.device
+
+    @property
+    def layout(self) -> str:
+        """Return the effective layout for this view (H/W letters, e.g. ``"CHW"``)."""
+        return self._view.layout
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Return the tensor shape for the current layout (no pixels are read)."""
+        return self._view.shape
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Return the tensor strides in bytes for the current layout: those of
+        ``to_numpy()`` (C-contiguous T, Z, C, Y, X, then permuted)."""
+        return self._view.strides
+
+    def with_layout(self, layout: str) -> "TensorView":
+        """Return a new TensorView with a layout override.
+
+        Args:
+            layout: Layout string using ``TZCYX`` letters (``TZCHW`` aliases accepted).
+
+        Returns:
+            TensorView: New view with the requested layout.
+        """
+        return TensorView._wrap(self._view.with_layout(layout if layout else ""))
+
+    def to_numpy(self, *, contiguous: bool = False) -> np.ndarray:
+        """Materialize the view as a NumPy array.
+
+        The array is cached per view. Without ``contiguous`` it has the strides of
+        ``self.strides`` (a permuted view when the layout reorders axes), as in the
+        reference.
+
+        Args:
+            contiguous: When True, return a C-contiguous array (a copy if needed).
+
+        Returns:
+            np.ndarray: Array in the requested layout.
+        """
+        arr = self._array
+        if arr is None:
+            arr = self._array = self._view.to_array(False)
+        if contiguous and not arr.flags.c_contiguous:
+            return self._view.to_array(True)
+        return arr
+
+    def to_dlpack(
+        self,
+        *,
+        device: str = "cpu",
+        contiguous: bool = True,
+        mode: str = "arrow",
+    ) -> _core.DLPackObject:
+        """Export the view as a single-use DLPack object.
+
+        Args:
+            device: Target device (``"cpu"``; ``"cuda"`` raises RuntimeError in this
+                build).
+            contiguous: With ``mode="numpy"``, materialize C-contiguous in the layout
+                (else in the reference's to_numpy() strides).
+            mode: ``"arrow"``: a zero-copy, read-only 1-D view of the one stored plane
+                or chunk the selection names (full-frame plane, or ROI equal to a
+                chunk). ``"numpy"``: the selection materialized in the layout.
+
+        Returns:
+            An object with ``__dlpack__`` / ``__dlpack_device__`` for
+            ``np.from_dlpack``, ``torch.from_dlpack`` or ``jax.numpy.from_dlpack``.
+            It can be consumed once; reuse raises RuntimeError.
+        """
+        return _export(self._view, device, contiguous, mode, 2)
+
+    def to_torch(
+        self,
+        *,
+        device: str = "cpu",
+        contiguous: bool = True,
+        mode: str = "arrow",
+    ) -> Any:
+        """Convert the view into a ``torch.Tensor`` through DLPack (see to_dlpack).
+
+        Raises:
+            RuntimeError: ``"Torch is not installed."`` without torch.
+        """
+        torch = _require_torch()
+        return torch.utils.dlpack.from_dlpack(
+            _export(self._view, device, contiguous, mode, 2)
+        )
+
+    def to_jax(
+        self,
+        *,
+        device: str = "cpu",
+        contiguous: bool = True,
+        mode: str = "arrow",
+    ) -> Any:
+        """Convert the view into a JAX array through DLPack (see to_dlpack).
+
+        Raises:
+            RuntimeError: ``"JAX is not installed."`` without JAX.
+        """
+        try:
+            import jax.numpy as jnp
+        except ImportError as exc:
+            raise RuntimeError("JAX is not installed.") from exc
+        return jnp.from_dlpack(_export(self._view, device, contiguous, mode, 2))
+
+    def iter_dlpack(
+        self,
+        *,
+        batch_size: int | None = None,
+        tile_size: tuple[int, int] | None = None,
+        tiles: tuple[int, int] | None = None,
+        shuffle: bool = False,
+        seed: int | None = None,
+        prefetch: int = 0,
+        device: str = "cpu",
+        contiguous: bool = True,
+        mode: str = "arrow",
+    ) -> Iterator[_core.DLPackObject]:
+        """Iterate over DLPack objects in batches over T or in 2-D tiles.
+
+        A generator, as in the reference: arguments are checked on the first ``next()``.
+
+        Args:
+            batch_size: Number of T indices per batch. Defaults to all of them.
+            tile_size: Tile size ``(tile_h, tile_w)`` in pixels: tiles of the ROI,
+                row by row, edge tiles clipped.
+            tiles: Deprecated alias for ``tile_size`` (DeprecationWarning).
+            shuffle: Whether to shuffle the order (``random.Random(seed).shuffle``,
+                the reference's order for the same seed).
+            seed: Seed for deterministic shuffling.
+            prefetch: Validated (``>= 0``); iteration is synchronous, as in the
+                reference.
+            device: Target device (``"cpu"``).
+            contiguous: As in to_dlpack.
+            mode: Export mode, as in to_dlpack.
+
+        Yields:
+            A single-use DLPack object per batch or tile.
+        """
+        if prefetch < 0:
+            raise ValueError("prefetch must be >= 0")
+        if tiles is not None:
+            if tile_size is not None:
+                raise ValueError("Provide only one of tile_size or tiles.")
+            warnings.warn(
+                "iter_dlpack(tiles=...) is deprecated; use tile_size=... instead.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            tile_size = tiles
+        order = _shuffler(shuffle, seed)
+        if tile_size is not None:
+            children = self._view.tile_views(tile_size, order)
+        else:
+            children = self._view.batch_views(batch_size, order)
+        for child in children:
+            yield _export(child, device, contiguous, mode, 2)
+
+    def iter_tiles_3d(
+        self,
+        *,
+        tile_size: tuple[int, int, int],
+        shuffle: bool = False,
+        seed: int | None = None,
+        prefetch: int = 0,
+        device: str = "cpu",
+        contiguous: bool = True,
+        mode: str = "numpy",
+    ) -> Iterator[_core.DLPackObject]:
+        """Iterate over 3-D tiles (z, y, x) as DLPack objects.
+
+        Order: for each selected t, each block of ``tile_z`` selected z indices, then
+        tiles row by row (edge tiles clipped). A generator, as in the reference.
+
+        Args:
+            tile_size: Tile size ``(tile_z, tile_h, tile_w)``.
+            shuffle: Whether to shuffle the tile order (as the reference).
+            seed: Seed for deterministic shuffling.
+            prefetch: Validated (``>= 0``); iteration is synchronous.
+            device: Target device (``"cpu"``).
+            contiguous: As in to_dlpack.
+            mode: Must be ``"numpy"``.
+
+        Yields:
+            A single-use DLPack object per 3-D tile.
+        """
+        if mode != "numpy":
+            raise ValueError("iter_tiles_3d currently supports only mode='numpy'.")
+        if prefetch < 0:
+            raise ValueError("prefetch must be >= 0")
+        children = self._view.tile_views_3d(tile_size, _shuffler(shuffle, seed))
+        for child in children:
+            yield _export(child, device, contiguous, mode, 2)
