@@ -11,6 +11,7 @@
 
 #include "omearrow/aligned_buffer.h"
 #include "omearrow/plane_source.h"
+#include "omearrow/text_internal.h"
 
 namespace omearrow {
 
@@ -20,15 +21,6 @@ using internal::ListAt;
 using internal::ReadInteger;
 
 namespace {
-
-std::string Trimmed(std::string_view text) {
-  size_t begin = 0, end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  std::string out(text.substr(begin, end - begin));
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 // The bytes of element `index` of a binary-like array.
 arrow::Result<std::pair<const uint8_t*, int64_t>> BinaryValue(const arrow::Array& array,
@@ -69,7 +61,7 @@ arrow::Result<std::pair<const uint8_t*, int64_t>> BinaryValue(const arrow::Array
 arrow::Result<std::optional<arrow::Compression::type>> ParseChunkCompression(
     const std::optional<std::string>& name, std::string_view label) {
   if (!name.has_value()) return std::nullopt;
-  std::string value = Trimmed(*name);
+  std::string value = internal::TrimLower(*name);
   if (value.empty() || value == "none") return std::nullopt;
   auto type = arrow::util::Codec::GetCompressionType(value);
   if (!type.ok() || *type == arrow::Compression::UNCOMPRESSED ||

@@ -49,26 +49,6 @@ double NaiveCast(double value, DType source, DType target) {
   return static_cast<double>(wrapped);
 }
 
-double Load(const uint8_t* p, DType dtype) {
-  auto load = [p](auto zero) {
-    decltype(zero) v;
-    std::memcpy(&v, p, sizeof(v));
-    return static_cast<double>(v);
-  };
-  switch (dtype) {
-    case DType::kUInt8: return load(uint8_t{});
-    case DType::kInt8: return load(int8_t{});
-    case DType::kUInt16: return load(uint16_t{});
-    case DType::kInt16: return load(int16_t{});
-    case DType::kUInt32: return load(uint32_t{});
-    case DType::kInt32: return load(int32_t{});
-    case DType::kUInt64: return load(uint64_t{});
-    case DType::kInt64: return load(int64_t{});
-    case DType::kFloat32: return load(float{});
-    case DType::kFloat64: return load(double{});
-  }
-  return 0;
-}
 
 IndexSpec RandomIndex(std::mt19937_64& rng, int64_t size) {
   std::uniform_int_distribution<int> kind(0, 3);
@@ -189,7 +169,7 @@ TEST(ConformanceTest, MaterializeMatchesNaiveLoop) {
                     truth.At(sel.t[static_cast<size_t>(ti)], sel.c[static_cast<size_t>(ci)],
                              sel.z[static_cast<size_t>(zi)], sel.roi.y + yi, sel.roi.x + xi),
                     source_dtype, view.dtype());
-                const double got = Load(tensor.data + offset, view.dtype());
+                const double got = testing::LoadAsDouble(tensor.data + offset, view.dtype());
                 ASSERT_EQ(got, expected) << "at t=" << ti << " z=" << zi << " c=" << ci
                                          << " y=" << yi << " x=" << xi << " layout "
                                          << view.layout();

@@ -1,5 +1,7 @@
 #include "omearrow/layout.h"
 
+#include "omearrow/text_internal.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -9,21 +11,9 @@ namespace omearrow {
 
 using arrow::Status;
 
-namespace {
-
-std::string TrimmedLower(std::string_view text) {
-  std::string out;
-  for (char ch : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const auto begin = out.find_first_not_of(" \t\n\r\f\v");
-  if (begin == std::string::npos) return "";
-  const auto end = out.find_last_not_of(" \t\n\r\f\v");
-  return out.substr(begin, end - begin + 1);
-}
-
-}  // namespace
 
 arrow::Result<ChannelPolicy> ParseChannelPolicy(std::string_view text) {
-  const std::string value = TrimmedLower(text);
+  const std::string value = internal::TrimLower(text);
   if (value == "error") return ChannelPolicy::kError;
   if (value == "first") return ChannelPolicy::kFirst;
   return Status::Invalid("Unsupported channel_policy '", text,

@@ -13,6 +13,7 @@
 #include "omearrow/image.h"
 #include "omearrow/plane_source.h"
 #include "omearrow/struct_row_internal.h"
+#include "omearrow/text_internal.h"
 
 namespace omearrow {
 
@@ -201,11 +202,7 @@ arrow::Result<std::shared_ptr<const Image>> ImageFromStructScalar(
 }
 
 arrow::Result<ChunkPolicy> ParseChunkPolicy(std::string_view text) {
-  std::string value;
-  for (char ch : text) value += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const auto begin = value.find_first_not_of(" \t\n\r\f\v");
-  const auto end = value.find_last_not_of(" \t\n\r\f\v");
-  value = begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
+  const std::string value = internal::TrimLower(text);
   if (value == "auto") return ChunkPolicy::kAuto;
   if (value == "combine") return ChunkPolicy::kCombine;
   if (value == "keep") return ChunkPolicy::kKeep;

@@ -8,32 +8,22 @@
 
 #include "omearrow/aligned_buffer.h"
 #include "omearrow/dlpack.h"
+#include "omearrow/text_internal.h"
 
 namespace omearrow {
 
 using arrow::Status;
 
-namespace {
-
-std::string TrimLower(std::string_view text) {
-  std::string out;
-  for (char ch : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  const auto begin = out.find_first_not_of(" \t\n\r\f\v");
-  if (begin == std::string::npos) return "";
-  return out.substr(begin, out.find_last_not_of(" \t\n\r\f\v") - begin + 1);
-}
-
-}  // namespace
 
 arrow::Result<ExportMode> ParseExportMode(std::string_view text) {
-  const std::string mode = TrimLower(text);
+  const std::string mode = internal::TrimLower(text);
   if (mode == "arrow") return ExportMode::kArrow;
   if (mode == "numpy") return ExportMode::kNumpy;
   return Status::Invalid("Unsupported mode '", mode, "'.");
 }
 
 arrow::Result<Device> ParseDevice(std::string_view text) {
-  const std::string device = TrimLower(text);
+  const std::string device = internal::TrimLower(text);
   if (device == "cpu") return Device::kCpu;
   if (device == "cuda") return Device::kCuda;
   return Status::Invalid("Unsupported device '", device, "'.");

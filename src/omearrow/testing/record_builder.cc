@@ -127,8 +127,7 @@ const uint8_t* DenseImage::PlanePtr(int64_t t, int64_t c, int64_t z) const {
   return bytes.data() + Offset(t, c, z, 0, 0) * ItemSize(dtype);
 }
 
-double DenseImage::At(int64_t t, int64_t c, int64_t z, int64_t y, int64_t x) const {
-  const uint8_t* p = bytes.data() + Offset(t, c, z, y, x) * ItemSize(dtype);
+double LoadAsDouble(const uint8_t* p, DType dtype) {
   auto load = [p](auto zero) {
     decltype(zero) v;
     std::memcpy(&v, p, sizeof(v));
@@ -147,6 +146,10 @@ double DenseImage::At(int64_t t, int64_t c, int64_t z, int64_t y, int64_t x) con
     case DType::kFloat64: return load(double{});
   }
   return 0;
+}
+
+double DenseImage::At(int64_t t, int64_t c, int64_t z, int64_t y, int64_t x) const {
+  return LoadAsDouble(bytes.data() + Offset(t, c, z, y, x) * ItemSize(dtype), dtype);
 }
 
 DenseImage MakeRandomImage(int64_t st, int64_t sc, int64_t sz, int64_t sy, int64_t sx,

@@ -26,6 +26,9 @@ struct DenseImage {
   const uint8_t* PlanePtr(int64_t t, int64_t c, int64_t z) const;
 };
 
+// The element of `dtype` at `p` (any alignment) as a double.
+double LoadAsDouble(const uint8_t* p, DType dtype);
+
 // Random pixels with a fixed seed. Integer dtypes use their full range (capped to
 // ±2^24 for 32/64-bit types so doubles stay exact); floats include negatives/fractions.
 DenseImage MakeRandomImage(int64_t st, int64_t sc, int64_t sz, int64_t sy, int64_t sx,
