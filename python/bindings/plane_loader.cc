@@ -1,6 +1,7 @@
 #include "plane_loader.h"
 
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/string.h>
 
 #include "gil.h"
 #include "status.h"
