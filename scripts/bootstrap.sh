@@ -26,12 +26,13 @@ if [[ ! -x .venv/bin/python ]]; then
   $PYTHON -m venv .venv
 fi
 stamp=.venv/.omearrow-requirements
-want=$(cat requirements-dev.txt python/requirements-test.txt 2>/dev/null | sha256sum | cut -d' ' -f1)
+requirement_files=(requirements-dev.txt)
+[[ -f python/requirements-test.txt ]] && requirement_files+=(python/requirements-test.txt)
+want=$(cat "${requirement_files[@]}" | sha256sum | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r requirements-dev.txt
-  if [[ -f python/requirements-test.txt ]]; then
-    .venv/bin/python -m pip install -q -r python/requirements-test.txt
-  fi
+  for file in "${requirement_files[@]}"; do
+    .venv/bin/python -m pip install -q -r "$file"
+  done
   echo "$want" > "$stamp"
 fi
