@@ -315,10 +315,12 @@ arrow::Result<StoredValues> ArrowChunkSource::GetStoredValues(int64_t t, int64_t
     return Status::Invalid(
         "mode='arrow' does not support byte-backed inline chunks; use mode='numpy'.");
   }
+  // Candidates come from the (t, c, z) index: chunks covering plane z that start there.
   const StoredChunk* match = nullptr;
-  for (const auto& chunk : chunks_) {
-    if (chunk.t == t && chunk.z == z && chunk.c == c && chunk.x == roi.x &&
-        chunk.y == roi.y) {
+  const size_t slot = static_cast<size_t>(PlaneSlot(t, c, z));
+  for (int64_t k = slot_offsets_[slot]; k < slot_offsets_[slot + 1]; ++k) {
+    const StoredChunk& chunk = chunks_[static_cast<size_t>(slot_chunks_[static_cast<size_t>(k)])];
+    if (chunk.z == z && chunk.x == roi.x && chunk.y == roi.y) {
       if (match != nullptr) {
         return Status::Invalid("Chunk not found for the requested (t, z, c, roi).");
       }
