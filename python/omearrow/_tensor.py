@@ -135,8 +135,12 @@ class TensorView:
         return out
 
     def __repr__(self) -> str:
+        try:
+            shape: Any = self.shape
+        except ValueError as exc:
+            shape = f"<{exc}>"
         return (
-            f"omearrow.TensorView(shape={self.shape}, dtype={self._view.dtype}, "
+            f"omearrow.TensorView(shape={shape}, dtype={self._view.dtype}, "
             f"layout={self.layout!r})"
         )
 
