@@ -149,8 +149,11 @@ TEST(ConformanceTest, MaterializeMatchesNaiveLoop) {
       const MemoryOrder order = rng() % 2 ? MemoryOrder::kContiguous : MemoryOrder::kCanonical;
       ASSERT_OK_AND_ASSIGN(Tensor tensor, view.Materialize(order, mopts));
       ASSERT_EQ(tensor.shape, geometry.shape);
-      if (order == MemoryOrder::kContiguous) ASSERT_TRUE(tensor.is_c_contiguous());
-      if (order == MemoryOrder::kCanonical) ASSERT_EQ(tensor.strides, geometry.strides);
+      if (order == MemoryOrder::kContiguous) {
+        ASSERT_TRUE(tensor.is_c_contiguous());
+      } else {
+        ASSERT_EQ(tensor.strides, geometry.strides);
+      }
 
       // Naive loop over the canonical axes; C limited to the first channel if dropped.
       const int64_t nc = geometry.first_channel_only ? 1 : extent[2];

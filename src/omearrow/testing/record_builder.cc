@@ -239,8 +239,8 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> BuildRecord(const DenseImage&
     std::vector<double> em, ex;
     std::vector<int64_t> colors;
     for (int64_t c = 0; c < image.size_c; ++c) {
-      ids.push_back("ch-" + std::to_string(c));
-      names.push_back("C" + std::to_string(c));
+      ids.push_back(std::string("ch-").append(std::to_string(c)));
+      names.push_back(std::string("C").append(std::to_string(c)));
       illum.push_back("Unknown");
       em.push_back(0.5 + 0.01 * static_cast<double>(c));
       ex.push_back(0.4);
