@@ -4,7 +4,7 @@ PYTHON   := $(CURDIR)/.venv/bin/python
 JOBS     ?= 2
 CMAKE_ARGS := -G Ninja -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all bootstrap build build-asan test test-cpp test-asan test-python demo bench clean format
+.PHONY: all bootstrap build build-asan python-install test test-cpp test-asan test-python demo bench clean format
 
 all: build
 
@@ -29,7 +29,15 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
-test: test-cpp test-asan
+# Builds and installs the Python package into .venv (against the same pinned pyarrow),
+# then runs the pytest suite (NumPy, torch, JAX and reference-differential tests).
+python-install: bootstrap
+	$(PYTHON) -m pip install --no-build-isolation -q .
+
+test-python: python-install
+	$(PYTHON) -m pytest python/tests -q
+
+test: test-cpp test-asan test-python
 
 demo: build
 	./build/omearrow_demo
