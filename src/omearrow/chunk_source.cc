@@ -1,97 +1,14 @@
 #include "omearrow/chunk_source.h"
 
-#include <algorithm>
-#include <cctype>
 #include <string>
 
 #include <arrow/array.h>
 #include <arrow/buffer.h>
 #include <arrow/status.h>
-#include <arrow/util/checked_cast.h>
-
-#include "omearrow/aligned_buffer.h"
-#include "omearrow/plane_source.h"
-#include "omearrow/text_internal.h"
 
 namespace omearrow {
 
 using arrow::Status;
-using arrow::internal::checked_cast;
-using internal::ListAt;
-using internal::ReadInteger;
-
-namespace {
-
-// The bytes of element `index` of a binary-like array.
-arrow::Result<std::pair<const uint8_t*, int64_t>> BinaryValue(const arrow::Array& array,
-                                                              int64_t index,
-                                                              std::string_view path) {
-  switch (array.type_id()) {
-    case arrow::Type::BINARY:
-    case arrow::Type::STRING: {
-      const auto& binary = checked_cast<const arrow::BinaryArray&>(array);
-      int32_t length = 0;
-      const uint8_t* data = binary.GetValue(index, &length);
-      return std::make_pair(data, static_cast<int64_t>(length));
-    }
-    case arrow::Type::LARGE_BINARY:
-    case arrow::Type::LARGE_STRING: {
-      const auto& binary = checked_cast<const arrow::LargeBinaryArray&>(array);
-      int64_t length = 0;
-      const uint8_t* data = binary.GetValue(index, &length);
-      return std::make_pair(data, length);
-    }
-    case arrow::Type::BINARY_VIEW: {
-      auto view = checked_cast<const arrow::BinaryViewArray&>(array).GetView(index);
-      return std::make_pair(reinterpret_cast<const uint8_t*>(view.data()),
-                            static_cast<int64_t>(view.size()));
-    }
-    case arrow::Type::FIXED_SIZE_BINARY: {
-      const auto& binary = checked_cast<const arrow::FixedSizeBinaryArray&>(array);
-      return std::make_pair(binary.GetValue(index),
-                            static_cast<int64_t>(binary.byte_width()));
-    }
-    default:
-      return Status::TypeError(path, " must be binary, got type ", array.type()->ToString());
-  }
-}
-
-}  // namespace
-
-arrow::Result<std::optional<arrow::Compression::type>> ParseChunkCompression(
-    const std::optional<std::string>& name, std::string_view label) {
-  if (!name.has_value()) return std::nullopt;
-  std::string value = internal::TrimLower(*name);
-  if (value.empty() || value == "none") return std::nullopt;
-  auto type = arrow::util::Codec::GetCompressionType(value);
-  if (!type.ok() || *type == arrow::Compression::UNCOMPRESSED ||
-      !arrow::util::Codec::IsAvailable(*type)) {
-    return Status::Invalid(label, ".compression: unknown or unavailable codec '", *name,
-                           "'");
-  }
-  return *type;
-}
-
-arrow::Result<std::shared_ptr<arrow::Buffer>> DecompressChunk(
-    arrow::Compression::type codec_type, const uint8_t* input, int64_t input_bytes,
-    int64_t expected_bytes, std::string_view label) {
-  ARROW_ASSIGN_OR_RAISE(auto codec, arrow::util::Codec::Create(codec_type));
-  ARROW_ASSIGN_OR_RAISE(auto output, AllocateAligned(expected_bytes));
-  auto decoded = codec->Decompress(input_bytes, input, expected_bytes,
-                                   output->mutable_data());
-  if (!decoded.ok()) {
-    return Status::Invalid(label, ": corrupt ",
-                           arrow::util::Codec::GetCodecAsString(codec_type),
-                           " payload (", input_bytes,
-                           " bytes): ", decoded.status().message());
-  }
-  if (*decoded != expected_bytes) {
-    return Status::Invalid(label, ": ", arrow::util::Codec::GetCodecAsString(codec_type),
-                           " payload decompressed to ", *decoded, " bytes, expected ",
-                           expected_bytes);
-  }
-  return std::shared_ptr<arrow::Buffer>(std::move(output));
-}
 
 arrow::Result<std::shared_ptr<const ArrowChunkSource>> ArrowChunkSource::Make(
     const internal::ListRange& chunks, const PixelsMeta& meta, DType meta_dtype,
@@ -99,244 +16,80 @@ arrow::Result<std::shared_ptr<const ArrowChunkSource>> ArrowChunkSource::Make(
   std::shared_ptr<ArrowChunkSource> source(new ArrowChunkSource());
   source->size_x_ = meta.size_x;
   source->size_y_ = meta.size_y;
-  source->size_z_ = meta.size_z;
-  source->size_c_ = meta.size_c;
-  source->size_t_ = meta.size_t;
   source->cache_ = std::make_unique<DecodedChunkCache>(cache_bytes);
-
-  if (chunks.values->type_id() != arrow::Type::STRUCT) {
-    return Status::TypeError("chunks must be a list of structs, got list of ",
-                             chunks.values->type()->ToString());
-  }
-  const auto& entries = static_cast<const arrow::StructArray&>(*chunks.values);
-  auto pixel_bytes = entries.GetFieldByName("pixel_bytes");
-  auto pixels = entries.GetFieldByName("pixels");
-  source->byte_chunks_ = pixel_bytes != nullptr;
-  if (!source->byte_chunks_ && pixels == nullptr) {
-    return Status::Invalid("chunks entries need a pixels or pixel_bytes field; got ",
-                           entries.type()->ToString());
-  }
-  const char* kCoordinates[] = {"t", "c", "z", "y", "x", "shape_z", "shape_y", "shape_x"};
-  std::shared_ptr<arrow::Array> coordinate_fields[8];
-  for (int k = 0; k < 8; ++k) {
-    coordinate_fields[k] = entries.GetFieldByName(kCoordinates[k]);
-    if (coordinate_fields[k] == nullptr) {
-      return Status::Invalid("chunks entries are missing field '", kCoordinates[k], "'");
-    }
-  }
-  auto dtype_field = entries.GetFieldByName("dtype");
-  auto compression_field = entries.GetFieldByName("compression");
-  source->payload_values_ = source->byte_chunks_ ? pixel_bytes : nullptr;
-
-  source->chunks_.reserve(static_cast<size_t>(chunks.size()));
-  for (int64_t i = 0; i < chunks.size(); ++i) {
-    const int64_t row = chunks.begin + i;
-    const std::string label = "chunks[" + std::to_string(i) + "]";
-    if (entries.IsNull(row)) continue;
-    int64_t v[8];
-    for (int k = 0; k < 8; ++k) {
-      if (coordinate_fields[k]->IsNull(row)) {
-        return Status::Invalid(label, ".", kCoordinates[k], " is null");
-      }
-      ARROW_ASSIGN_OR_RAISE(v[k], ReadInteger(*coordinate_fields[k], row,
-                                              label + "." + kCoordinates[k]));
-    }
-    StoredChunk chunk;
-    chunk.t = v[0], chunk.c = v[1], chunk.z = v[2], chunk.y = v[3], chunk.x = v[4];
-    chunk.shape_z = v[5], chunk.shape_y = v[6], chunk.shape_x = v[7];
-    if (!(0 <= chunk.t && chunk.t < meta.size_t && 0 <= chunk.c && chunk.c < meta.size_c &&
-          0 <= chunk.z && chunk.z < meta.size_z)) {
-      return Status::Invalid(label, " index out of range: (t,c,z)=(", chunk.t, ",", chunk.c,
-                             ",", chunk.z, ")");
-    }
-    if (chunk.y < 0 || chunk.x < 0 || chunk.shape_z <= 0 || chunk.shape_y <= 0 ||
-        chunk.shape_x <= 0) {
-      return Status::Invalid(label, " has invalid shape or origin.");
-    }
-    if (chunk.z + chunk.shape_z > meta.size_z) {
-      return Status::Invalid(label, " extent out of range: z+shape_z=",
-                             chunk.z + chunk.shape_z, " > sz=", meta.size_z);
-    }
-    if (chunk.y + chunk.shape_y > meta.size_y) {
-      return Status::Invalid(label, " extent out of range: y+shape_y=",
-                             chunk.y + chunk.shape_y, " > sy=", meta.size_y);
-    }
-    if (chunk.x + chunk.shape_x > meta.size_x) {
-      return Status::Invalid(label, " extent out of range: x+shape_x=",
-                             chunk.x + chunk.shape_x, " > sx=", meta.size_x);
-    }
-    const int64_t expected = chunk.num_elements();
-    if (source->byte_chunks_) {
-      if (pixel_bytes->IsNull(row)) return Status::Invalid(label, ".pixel_bytes is null");
-      std::optional<std::string> dtype_name;
-      if (dtype_field != nullptr && !dtype_field->IsNull(row)) {
-        internal::StructRow entry(std::static_pointer_cast<arrow::StructArray>(chunks.values),
-                                  row, label);
-        ARROW_ASSIGN_OR_RAISE(dtype_name, entry.GetString("dtype"));
-      }
-      chunk.dtype = meta_dtype;
-      if (dtype_name.has_value()) {
-        ARROW_ASSIGN_OR_RAISE(chunk.dtype, ParseDTypeOrError(*dtype_name, label + ".dtype"));
-      }
-      std::optional<std::string> compression_name;
-      if (compression_field != nullptr && !compression_field->IsNull(row)) {
-        internal::StructRow entry(std::static_pointer_cast<arrow::StructArray>(chunks.values),
-                                  row, label);
-        ARROW_ASSIGN_OR_RAISE(compression_name, entry.GetString("compression"));
-      }
-      ARROW_ASSIGN_OR_RAISE(chunk.compression,
-                            ParseChunkCompression(compression_name, label));
-      ARROW_ASSIGN_OR_RAISE(auto payload,
-                            BinaryValue(*pixel_bytes, row, label + ".pixel_bytes"));
-      chunk.bytes = payload.first;
-      chunk.num_bytes = payload.second;
-      const int64_t expected_bytes = expected * ItemSize(chunk.dtype);
-      if (!chunk.compression.has_value() && chunk.num_bytes != expected_bytes) {
-        return Status::Invalid(label, " pixel payload length ", chunk.num_bytes,
-                               " bytes != expected ", expected_bytes, " bytes (",
-                               chunk.shape_z, "x", chunk.shape_y, "x", chunk.shape_x, " ",
-                               DTypeName(chunk.dtype), ")");
-      }
-    } else {
-      if (pixels->IsNull(row)) return Status::Invalid(label, ".pixels is null");
-      ARROW_ASSIGN_OR_RAISE(auto range, ListAt(pixels, row, label + ".pixels"));
-      if (range.size() != expected) {
-        return Status::Invalid(label, " pixel payload length ", range.size(),
-                               " != expected ", expected);
-      }
-      if (source->payload_values_ == nullptr) {
-        source->payload_values_ = range.values;
-        ARROW_ASSIGN_OR_RAISE(auto numeric,
-                              GetNumericValues(*range.values, label + ".pixels"));
-        source->list_base_ = numeric.base;
-        chunk.dtype = numeric.dtype;
-      }
-      ARROW_RETURN_NOT_OK(CheckNoNulls(*range.values, range.begin, range.end,
-                                       label + ".pixels"));
-      ARROW_ASSIGN_OR_RAISE(chunk.dtype, DTypeFromArrow(*range.values->type()));
-      chunk.value_begin = range.begin;
-    }
-    source->chunks_.push_back(chunk);
-  }
-  ARROW_RETURN_NOT_OK(source->BuildIndex());
+  ARROW_ASSIGN_OR_RAISE(source->table_,
+                        ParseChunkTable(chunks, meta, meta_dtype, /*locate_payload=*/true));
+  source->index_ = ChunkIndex::Build(source->table_.chunks, meta);
   return std::shared_ptr<const ArrowChunkSource>(std::move(source));
-}
-
-Status ArrowChunkSource::BuildIndex() {
-  const size_t num_slots = static_cast<size_t>(size_t_ * size_c_ * size_z_);
-  slot_offsets_.assign(num_slots + 1, 0);
-  for (const auto& chunk : chunks_) {
-    for (int64_t z = chunk.z; z < chunk.z + chunk.shape_z; ++z) {
-      ++slot_offsets_[static_cast<size_t>(PlaneSlot(chunk.t, chunk.c, z)) + 1];
-    }
-  }
-  for (size_t i = 0; i < num_slots; ++i) slot_offsets_[i + 1] += slot_offsets_[i];
-  slot_chunks_.resize(static_cast<size_t>(slot_offsets_[num_slots]));
-  std::vector<int64_t> fill(slot_offsets_.begin(), slot_offsets_.end() - 1);
-  for (size_t id = 0; id < chunks_.size(); ++id) {
-    const auto& chunk = chunks_[id];
-    for (int64_t z = chunk.z; z < chunk.z + chunk.shape_z; ++z) {
-      const auto slot = static_cast<size_t>(PlaneSlot(chunk.t, chunk.c, z));
-      slot_chunks_[static_cast<size_t>(fill[slot]++)] = static_cast<int32_t>(id);
-    }
-  }
-  // Well-formed chunk grids never overlap; check pairwise per plane (up to a bound,
-  // beyond which overlap is assumed, which only costs a zero-fill).
-  constexpr int64_t kMaxPairwise = 4096;
-  for (size_t slot = 0; slot < num_slots && !may_overlap_; ++slot) {
-    const int64_t begin = slot_offsets_[slot], end = slot_offsets_[slot + 1];
-    if (end - begin > kMaxPairwise) {
-      may_overlap_ = true;
-      break;
-    }
-    for (int64_t a = begin; a < end && !may_overlap_; ++a) {
-      const auto& p = chunks_[static_cast<size_t>(slot_chunks_[static_cast<size_t>(a)])];
-      for (int64_t b = a + 1; b < end; ++b) {
-        const auto& q = chunks_[static_cast<size_t>(slot_chunks_[static_cast<size_t>(b)])];
-        if (p.y < q.y + q.shape_y && q.y < p.y + p.shape_y && p.x < q.x + q.shape_x &&
-            q.x < p.x + p.shape_x) {
-          may_overlap_ = true;
-          break;
-        }
-      }
-    }
-  }
-  return Status::OK();
 }
 
 arrow::Result<std::shared_ptr<arrow::Buffer>> ArrowChunkSource::DecodeChunk(
     int64_t id) const {
-  const StoredChunk& chunk = chunks_[static_cast<size_t>(id)];
+  const StoredChunk& chunk = table_.chunks[static_cast<size_t>(id)];
   if (!chunk.compression.has_value()) {
     return std::make_shared<arrow::Buffer>(chunk.bytes, chunk.num_bytes);
   }
   return cache_->GetOrDecode(id, [&]() {
     return DecompressChunk(*chunk.compression, chunk.bytes, chunk.num_bytes,
-                           chunk.num_elements() * ItemSize(chunk.dtype),
-                           "chunks[" + std::to_string(id) + "]");
+                           chunk.decoded_bytes(), "chunks[" + std::to_string(chunk.entry) + "]");
   });
 }
 
 Status ArrowChunkSource::GetPlaneBlocks(
     int64_t t, int64_t c, int64_t z, const Rect& window, std::vector<PlaneBlock>* blocks,
     std::vector<std::shared_ptr<const void>>* pins) const {
-  const size_t slot = static_cast<size_t>(PlaneSlot(t, c, z));
-  for (int64_t k = slot_offsets_[slot]; k < slot_offsets_[slot + 1]; ++k) {
-    const int32_t id = slot_chunks_[static_cast<size_t>(k)];
-    const StoredChunk& chunk = chunks_[static_cast<size_t>(id)];
-    if (chunk.y >= window.y + window.height || chunk.y + chunk.shape_y <= window.y ||
-        chunk.x >= window.x + window.width || chunk.x + chunk.shape_x <= window.x) {
-      continue;
-    }
-    const int64_t itemsize = ItemSize(chunk.dtype);
-    const int64_t slab_offset = (z - chunk.z) * chunk.shape_y * chunk.shape_x * itemsize;
-    PlaneBlock block;
-    block.dtype = chunk.dtype;
-    block.rect = Rect{chunk.y, chunk.x, chunk.shape_y, chunk.shape_x};
-    block.row_stride = chunk.shape_x;
-    if (!byte_chunks_) {
-      block.data = list_base_ + chunk.value_begin * itemsize + slab_offset;
+  for (const int32_t id : index_.Covering(t, c, z)) {
+    const StoredChunk& chunk = table_.chunks[static_cast<size_t>(id)];
+    if (!ChunkMeetsWindow(chunk, window)) continue;
+    const uint8_t* data = nullptr;
+    if (!table_.byte_chunks) {
+      data = table_.list_base + chunk.value_begin * ItemSize(chunk.dtype);
     } else if (!chunk.compression.has_value()) {
-      block.data = chunk.bytes + slab_offset;
+      data = chunk.bytes;
     } else {
       ARROW_ASSIGN_OR_RAISE(auto decoded, DecodeChunk(id));
-      block.data = decoded->data() + slab_offset;
+      data = decoded->data();
       pins->push_back(std::move(decoded));
     }
-    blocks->push_back(block);
+    blocks->push_back(ChunkPlaneBlock(chunk, data, z));
   }
   return Status::OK();
+}
+
+arrow::Result<int64_t> FindArrowModeChunk(const std::vector<StoredChunk>& chunks,
+                                          const ChunkIndex& index, int64_t t, int64_t z,
+                                          int64_t c, const Rect& roi) {
+  int64_t match = -1;
+  for (const int32_t id : index.Covering(t, c, z)) {
+    const StoredChunk& chunk = chunks[static_cast<size_t>(id)];
+    if (chunk.z == z && chunk.x == roi.x && chunk.y == roi.y) {
+      if (match >= 0) {
+        return Status::Invalid("Chunk not found for the requested (t, z, c, roi).");
+      }
+      match = id;
+    }
+  }
+  if (match < 0) return Status::Invalid("Chunk not found for the requested (t, z, c, roi).");
+  const StoredChunk& chunk = chunks[static_cast<size_t>(match)];
+  if (chunk.shape_z != 1) {
+    return Status::Invalid("mode='arrow' requires shape_z == 1 for chunked selections.");
+  }
+  if (chunk.shape_x != roi.width || chunk.shape_y != roi.height) {
+    return Status::Invalid("mode='arrow' requires ROI to match chunk size.");
+  }
+  return match;
 }
 
 arrow::Result<StoredValues> ArrowChunkSource::GetStoredValues(int64_t t, int64_t z,
                                                               int64_t c,
                                                               const Rect& roi) const {
-  if (byte_chunks_) {
+  if (table_.byte_chunks) {
     return Status::Invalid(
         "mode='arrow' does not support byte-backed inline chunks; use mode='numpy'.");
   }
-  // Candidates come from the (t, c, z) index: chunks covering plane z that start there.
-  const StoredChunk* match = nullptr;
-  const size_t slot = static_cast<size_t>(PlaneSlot(t, c, z));
-  for (int64_t k = slot_offsets_[slot]; k < slot_offsets_[slot + 1]; ++k) {
-    const StoredChunk& chunk = chunks_[static_cast<size_t>(slot_chunks_[static_cast<size_t>(k)])];
-    if (chunk.z == z && chunk.x == roi.x && chunk.y == roi.y) {
-      if (match != nullptr) {
-        return Status::Invalid("Chunk not found for the requested (t, z, c, roi).");
-      }
-      match = &chunk;
-    }
-  }
-  if (match == nullptr) {
-    return Status::Invalid("Chunk not found for the requested (t, z, c, roi).");
-  }
-  if (match->shape_z != 1) {
-    return Status::Invalid("mode='arrow' requires shape_z == 1 for chunked selections.");
-  }
-  if (match->shape_x != roi.width || match->shape_y != roi.height) {
-    return Status::Invalid("mode='arrow' requires ROI to match chunk size.");
-  }
-  return StoredValues{payload_values_->Slice(match->value_begin, match->num_elements())};
+  ARROW_ASSIGN_OR_RAISE(int64_t id, FindArrowModeChunk(table_.chunks, index_, t, z, c, roi));
+  const StoredChunk& chunk = table_.chunks[static_cast<size_t>(id)];
+  return StoredValues{table_.payload_values->Slice(chunk.value_begin, chunk.num_elements())};
 }
 
 }  // namespace omearrow
