@@ -15,6 +15,7 @@
 
 #include "omearrow/dtype.h"
 #include "omearrow/pixel_source.h"
+#include "omearrow/struct_row_internal.h"
 
 namespace omearrow {
 
@@ -102,6 +103,22 @@ struct RecordOptions {
   // Bytes of decompressed byte-chunks kept per image for reuse by later views.
   int64_t decoded_chunk_cache_bytes = int64_t{256} << 20;
 };
+
+// The parsed parts of one record before a pixel source is chosen: metadata plus the
+// chunks list (when non-empty; chunks win over planes) or else the planes list.
+struct RecordParts {
+  RecordInfo info;
+  PixelsMeta meta;
+  std::optional<ChunkGrid> chunk_grid;
+  std::optional<internal::ListRange> chunks;
+  std::optional<internal::ListRange> planes;
+};
+
+// Parses metadata of row `row` and locates its chunks/planes lists, validating sizes and
+// chunk_order (used by ImageFromStructArray and by lazy file readers, whose rows may
+// lack pixel fields).
+arrow::Result<RecordParts> ParseRecordParts(const std::shared_ptr<arrow::StructArray>& array,
+                                            int64_t row);
 
 // Parses row `row` of a struct array holding OME-Arrow records (any of the encodings:
 // planes, list chunks, byte chunks; loosely typed fields accepted). Reads metadata and

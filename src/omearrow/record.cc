@@ -125,8 +125,8 @@ Status ValidateSizes(const PixelsMeta& meta) {
   return Status::OK();
 }
 
-arrow::Result<std::shared_ptr<const Image>> ImageFromStructArray(
-    std::shared_ptr<arrow::StructArray> array, int64_t row, const RecordOptions& options) {
+arrow::Result<RecordParts> ParseRecordParts(const std::shared_ptr<arrow::StructArray>& array,
+                                            int64_t row) {
   if (array == nullptr || array->length() == 0) {
     return Status::Invalid("Cannot create TensorView from an empty OME-Arrow array.");
   }
@@ -138,47 +138,54 @@ arrow::Result<std::shared_ptr<const Image>> ImageFromStructArray(
   if (array->IsNull(row)) return Status::Invalid("the OME-Arrow record at row ", row, " is null");
   StructRow record(array, row, "");
 
-  RecordInfo info;
-  ARROW_ASSIGN_OR_RAISE(info.type, record.GetString("type"));
-  ARROW_ASSIGN_OR_RAISE(info.version, record.GetString("version"));
-  ARROW_ASSIGN_OR_RAISE(info.id, record.GetString("id"));
-  ARROW_ASSIGN_OR_RAISE(info.name, record.GetString("name"));
-  ARROW_ASSIGN_OR_RAISE(info.image_type, record.GetString("image_type"));
+  RecordParts parts;
+  ARROW_ASSIGN_OR_RAISE(parts.info.type, record.GetString("type"));
+  ARROW_ASSIGN_OR_RAISE(parts.info.version, record.GetString("version"));
+  ARROW_ASSIGN_OR_RAISE(parts.info.id, record.GetString("id"));
+  ARROW_ASSIGN_OR_RAISE(parts.info.name, record.GetString("name"));
+  ARROW_ASSIGN_OR_RAISE(parts.info.image_type, record.GetString("image_type"));
 
   ARROW_ASSIGN_OR_RAISE(auto pm_row, record.GetStruct("pixels_meta"));
   if (!pm_row.has_value()) {
     return Status::Invalid("pixels_meta is missing from OME-Arrow record.");
   }
-  ARROW_ASSIGN_OR_RAISE(PixelsMeta meta, ParsePixelsMeta(*pm_row));
-  ARROW_RETURN_NOT_OK(ValidateSizes(meta));
+  ARROW_ASSIGN_OR_RAISE(parts.meta, ParsePixelsMeta(*pm_row));
+  ARROW_RETURN_NOT_OK(ValidateSizes(parts.meta));
 
-  std::optional<ChunkGrid> chunk_grid;
   ARROW_ASSIGN_OR_RAISE(auto grid_row, record.GetStruct("chunk_grid"));
   if (grid_row.has_value()) {
-    ARROW_ASSIGN_OR_RAISE(chunk_grid, ParseChunkGrid(*grid_row));
+    ARROW_ASSIGN_OR_RAISE(parts.chunk_grid, ParseChunkGrid(*grid_row));
   }
-
-  std::shared_ptr<const PixelSource> source;
   ARROW_ASSIGN_OR_RAISE(auto chunks, record.GetList("chunks"));
   if (chunks.has_value() && chunks->size() > 0) {
-    if (chunk_grid.has_value() && chunk_grid->chunk_order.has_value() &&
-        !chunk_grid->chunk_order->empty() && Upper(*chunk_grid->chunk_order) != "ZYX") {
+    const auto& grid = parts.chunk_grid;
+    if (grid.has_value() && grid->chunk_order.has_value() && !grid->chunk_order->empty() &&
+        Upper(*grid->chunk_order) != "ZYX") {
       return Status::Invalid("Only chunk_order='ZYX' is supported for now.");
     }
-    std::string warning;
-    DType meta_dtype = DTypeFromMeta(meta.type, &warning);
-    ARROW_ASSIGN_OR_RAISE(source, ArrowChunkSource::Make(*chunks, meta, meta_dtype,
-                                                         options.decoded_chunk_cache_bytes));
+    parts.chunks = std::move(chunks);
   } else {
-    ARROW_ASSIGN_OR_RAISE(auto planes, record.GetList("planes"));
-    if (planes.has_value()) {
-      ARROW_ASSIGN_OR_RAISE(source, ArrowPlaneSource::Make(*planes, meta));
-    } else {
-      source = MakeEmptySource();
-    }
+    ARROW_ASSIGN_OR_RAISE(parts.planes, record.GetList("planes"));
   }
-  return std::make_shared<const Image>(std::move(info), std::move(meta),
-                                       std::move(chunk_grid), std::move(source),
+  return parts;
+}
+
+arrow::Result<std::shared_ptr<const Image>> ImageFromStructArray(
+    std::shared_ptr<arrow::StructArray> array, int64_t row, const RecordOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(RecordParts parts, ParseRecordParts(array, row));
+  std::shared_ptr<const PixelSource> source;
+  if (parts.chunks.has_value()) {
+    std::string warning;
+    DType meta_dtype = DTypeFromMeta(parts.meta.type, &warning);
+    ARROW_ASSIGN_OR_RAISE(source, ArrowChunkSource::Make(*parts.chunks, parts.meta, meta_dtype,
+                                                         options.decoded_chunk_cache_bytes));
+  } else if (parts.planes.has_value()) {
+    ARROW_ASSIGN_OR_RAISE(source, ArrowPlaneSource::Make(*parts.planes, parts.meta));
+  } else {
+    source = MakeEmptySource();
+  }
+  return std::make_shared<const Image>(std::move(parts.info), std::move(parts.meta),
+                                       std::move(parts.chunk_grid), std::move(source),
                                        RecordOrigin::kStructArray);
 }
 
