@@ -1,0 +1,151 @@
+// An ordered prefetch stage: up to N items produced ahead of the consumer on worker
+// threads, handed out strictly in task order, with bounded memory.
+#pragma once
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace omearrow {
+
+// Number of prefetch worker threads alive in the process (a test hook: it returns to its
+// old value once every prefetcher has been stopped or destroyed).
+int64_t LivePrefetchWorkers();
+
+namespace internal {
+void AddLivePrefetchWorkers(int64_t delta);
+}  // namespace internal
+
+// Produces items 0..num_tasks-1 with `produce(i)` and returns them in index order.
+// T must have `bool ok() const`; an item that is not ok() is returned like any other, and
+// then the prefetcher is finished (no later item is returned; workers stop claiming tasks
+// past it).
+//
+// prefetch == 0: each Next() calls produce() on the calling thread.
+// prefetch == N > 0: min(N, num_threads, num_tasks) worker threads produce items while
+// the consumer works; at most N items (finished or in progress) are held ahead of the
+// next item the consumer will take. Stop() (and the destructor) cancels the tasks not yet
+// started and joins the workers (waiting for the items in progress to finish).
+//
+// `produce` must be safe to call concurrently for different indices. Next() and Stop()
+// are for one consumer thread.
+template <typename T>
+class OrderedPrefetcher {
+ public:
+  using Producer = std::function<T(int64_t index)>;
+
+  OrderedPrefetcher(int64_t num_tasks, int64_t prefetch, int num_threads, Producer produce)
+      : num_tasks_(std::max<int64_t>(num_tasks, 0)),
+        prefetch_(std::max<int64_t>(prefetch, 0)),
+        produce_(std::move(produce)),
+        stop_at_(num_tasks_) {
+    if (prefetch_ == 0 || num_tasks_ == 0) return;
+    const int64_t threads =
+        std::min<int64_t>({prefetch_, std::max(num_threads, 1), num_tasks_});
+    workers_.reserve(static_cast<size_t>(threads));
+    for (int64_t i = 0; i < threads; ++i) {
+      internal::AddLivePrefetchWorkers(1);
+      workers_.emplace_back([this] {
+        Work();
+        internal::AddLivePrefetchWorkers(-1);
+      });
+    }
+  }
+
+  ~OrderedPrefetcher() { Stop(); }
+
+  OrderedPrefetcher(const OrderedPrefetcher&) = delete;
+  OrderedPrefetcher& operator=(const OrderedPrefetcher&) = delete;
+
+  int64_t num_tasks() const { return num_tasks_; }
+  // Index of the item the next Next() returns (consumer thread only).
+  int64_t next_index() const { return next_out_; }
+
+  // The next item in task order, or nullopt when all were returned, after a failed item,
+  // or after Stop().
+  std::optional<T> Next() {
+    if (finished_) return std::nullopt;
+    if (next_out_ >= num_tasks_) {
+      Finish();
+      return std::nullopt;
+    }
+    std::optional<T> item;
+    if (prefetch_ == 0) {
+      item.emplace(produce_(next_out_++));
+    } else {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ready_cv_.wait(lock, [this] { return ready_.count(next_out_) > 0; });
+      auto it = ready_.find(next_out_);
+      item.emplace(std::move(it->second));
+      ready_.erase(it);
+      ++next_out_;
+      lock.unlock();
+      work_cv_.notify_all();  // room for one more item ahead
+    }
+    if (!item->ok() || next_out_ >= num_tasks_) Finish();
+    return item;
+  }
+
+  // Cancels the remaining tasks and joins the workers; idempotent.
+  void Stop() { Finish(); }
+
+ private:
+  void Finish() {
+    finished_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    work_cv_.notify_all();
+    for (std::thread& worker : workers_) {
+      if (worker.joinable()) worker.join();
+    }
+    workers_.clear();
+    std::map<int64_t, T> dropped;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      dropped.swap(ready_);
+    }
+  }
+
+  void Work() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      work_cv_.wait(lock, [this] {
+        return stopping_ || next_claim_ >= stop_at_ || next_claim_ < next_out_ + prefetch_;
+      });
+      if (stopping_ || next_claim_ >= stop_at_) return;
+      const int64_t index = next_claim_++;
+      lock.unlock();
+      T item = produce_(index);
+      lock.lock();
+      if (!item.ok()) stop_at_ = std::min(stop_at_, index + 1);
+      ready_.emplace(index, std::move(item));
+      ready_cv_.notify_all();
+    }
+  }
+
+  const int64_t num_tasks_;
+  const int64_t prefetch_;
+  const Producer produce_;
+  bool finished_ = false;  // consumer side only
+
+  std::mutex mutex_;
+  std::condition_variable work_cv_;   // workers wait for room ahead
+  std::condition_variable ready_cv_;  // the consumer waits for its next item
+  int64_t next_claim_ = 0;            // next task a worker takes
+  int64_t next_out_ = 0;              // next task the consumer takes (written under mutex_)
+  int64_t stop_at_;                   // no task at or past this index is started
+  bool stopping_ = false;
+  std::map<int64_t, T> ready_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace omearrow
