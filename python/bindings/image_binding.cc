@@ -26,6 +26,14 @@ RecordOrigin ParseOrigin(const std::string& origin) {
   throw nb::value_error(("unknown record origin '" + origin + "'").c_str());
 }
 
+RecordOptions ToRecordOptions(std::optional<int64_t> decoded_chunk_cache_bytes) {
+  RecordOptions options;
+  if (decoded_chunk_cache_bytes.has_value()) {
+    options.decoded_chunk_cache_bytes = *decoded_chunk_cache_bytes;
+  }
+  return options;
+}
+
 }  // namespace
 
 void RegisterImage(nb::module_& m) {
@@ -54,26 +62,34 @@ void RegisterImage(nb::module_& m) {
 
   m.def(
       "image_from_array",
-      [](nb::handle data, const std::string& origin, const std::string& chunk_policy) {
+      [](nb::handle data, const std::string& origin, const std::string& chunk_policy,
+         std::optional<int64_t> decoded_chunk_cache_bytes) {
         Unwrap(ParseChunkPolicy(chunk_policy));
         const RecordOrigin parsed_origin = ParseOrigin(origin);
         std::shared_ptr<arrow::Array> array = ImportArrowArray(data);
-        std::shared_ptr<const Image> image = Unwrap(ImageFromArray(array, 0));
+        std::shared_ptr<const Image> image =
+            Unwrap(ImageFromArray(array, 0, ToRecordOptions(decoded_chunk_cache_bytes)));
         if (parsed_origin != RecordOrigin::kStructArray) image = image->WithOrigin(parsed_origin);
         return PyImage{std::move(image)};
       },
       nb::arg("data"), nb::arg("origin"), nb::arg("chunk_policy"),
+      nb::arg("decoded_chunk_cache_bytes").none() = nb::none(),
       "Parses row 0 of an Arrow struct array given through __arrow_c_array__; `origin` "
-      "('array', 'scalar' or 'dict') tags what the user passed, for mode='arrow' warnings.");
+      "('array', 'scalar' or 'dict') tags what the user passed, for mode='arrow' warnings. "
+      "decoded_chunk_cache_bytes: RecordOptions' cache of decoded byte chunks (None = "
+      "default; 0 = off).");
 
   m.def(
       "image_from_stream",
-      [](nb::handle data, const std::string& chunk_policy) {
+      [](nb::handle data, const std::string& chunk_policy,
+         std::optional<int64_t> decoded_chunk_cache_bytes) {
         const ChunkPolicy policy = Unwrap(ParseChunkPolicy(chunk_policy));
         std::shared_ptr<arrow::ChunkedArray> chunked = ImportArrowStream(data);
-        return PyImage{Unwrap(ImageFromChunkedArray(chunked, policy))};
+        return PyImage{Unwrap(
+            ImageFromChunkedArray(chunked, policy, ToRecordOptions(decoded_chunk_cache_bytes)))};
       },
       nb::arg("data"), nb::arg("chunk_policy"),
+      nb::arg("decoded_chunk_cache_bytes").none() = nb::none(),
       "Parses the first record of a chunked struct column given through "
       "__arrow_c_stream__, following chunk_policy.");
 

@@ -10,4 +10,5 @@ NB_MODULE(_core, m) {
   omearrow::python::RegisterView(m);
   omearrow::python::RegisterDLPack(m);
   omearrow::python::RegisterLazy(m);
+  omearrow::python::RegisterIterators(m);
 }

@@ -12,7 +12,6 @@
 #include "convert.h"
 #include "gil.h"
 #include "omearrow/dlpack.h"
-#include "omearrow/iteration.h"
 #include "status.h"
 #include "types.h"
 
@@ -47,25 +46,6 @@ nb::object TensorToNumpy(const Tensor& tensor) {
   return nb::ndarray<nb::numpy>(const_cast<uint8_t*>(tensor.data), shape.size(),
                                 shape.data(), capsule, strides.data(), dtype)
       .cast();
-}
-
-// A Python callable n -> permutation of range(n) as a core Shuffler (None = no shuffle).
-Shuffler ToShuffler(nb::object shuffle) {
-  if (shuffle.is_none()) return nullptr;
-  return [shuffle](int64_t n) -> arrow::Result<std::vector<int64_t>> {
-    try {
-      return nb::cast<std::vector<int64_t>>(shuffle(n));
-    } catch (nb::python_error& error) {
-      return StatusFromPythonError(error);
-    }
-  };
-}
-
-std::vector<PyView> Wrap(std::vector<TensorView> views) {
-  std::vector<PyView> out;
-  out.reserve(views.size());
-  for (TensorView& view : views) out.push_back(PyView{std::move(view)});
-  return out;
 }
 
 }  // namespace
@@ -129,36 +109,7 @@ void RegisterView(nb::module_& m) {
           },
           nb::arg("device"), nb::arg("contiguous"), nb::arg("mode"), nb::arg("warnings"),
           "to_dlpack(): the exported tensor as a single-use DLPackObject; warnings are "
-          "appended to `warnings` as (category, message) even when the export fails.")
-      .def(
-          "batch_views",
-          [](const PyView& s, std::optional<int64_t> batch_size, nb::object shuffle) {
-            auto selections = Unwrap(
-                BatchSelections(s.view.selection(), batch_size, ToShuffler(shuffle)));
-            return Wrap(Unwrap(ChildViews(s.view, std::move(selections))));
-          },
-          nb::arg("batch_size").none(), nb::arg("shuffle").none(),
-          "Child views of iter_dlpack(batch_size=...); `shuffle(n)` returns the visiting "
-          "order of the n selected T indices.")
-      .def(
-          "tile_views",
-          [](const PyView& s, nb::handle tile_size, nb::object shuffle) {
-            auto selections = Unwrap(TileSelections2D(
-                s.view.selection(), *ToIntVector(tile_size, "tile_size"), ToShuffler(shuffle)));
-            return Wrap(Unwrap(ChildViews(s.view, std::move(selections))));
-          },
-          nb::arg("tile_size"), nb::arg("shuffle").none(),
-          "Child views of iter_dlpack(tile_size=(h, w)); `shuffle(n)` returns the visiting "
-          "order of the n tiles.")
-      .def(
-          "tile_views_3d",
-          [](const PyView& s, nb::handle tile_size, nb::object shuffle) {
-            auto selections = Unwrap(TileSelections3D(
-                s.view.selection(), *ToIntVector(tile_size, "tile_size"), ToShuffler(shuffle)));
-            return Wrap(Unwrap(ChildViews(s.view, std::move(selections))));
-          },
-          nb::arg("tile_size"), nb::arg("shuffle").none(),
-          "Child views of iter_tiles_3d(tile_size=(tz, h, w)).");
+          "appended to `warnings` as (category, message) even when the export fails.");
 
   m.def(
       "make_view",

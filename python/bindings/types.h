@@ -37,6 +37,7 @@ void RegisterImage(nanobind::module_& m);
 void RegisterDLPack(nanobind::module_& m);
 void RegisterView(nanobind::module_& m);
 void RegisterLazy(nanobind::module_& m);
+void RegisterIterators(nanobind::module_& m);
 
 // A new _core.DLPackObject owning `tensor`.
 nanobind::object MakeDLPackObject(Tensor tensor);

@@ -20,12 +20,12 @@ class Image:
     def shape(self) -> tuple:
         """(size_t, size_z, size_c, size_y, size_x)."""
 
-def image_from_array(data: object, origin: str, chunk_policy: str) -> Image:
+def image_from_array(data: object, origin: str, chunk_policy: str, decoded_chunk_cache_bytes: int | None = None) -> Image:
     """
-    Parses row 0 of an Arrow struct array given through __arrow_c_array__; `origin` ('array', 'scalar' or 'dict') tags what the user passed, for mode='arrow' warnings.
+    Parses row 0 of an Arrow struct array given through __arrow_c_array__; `origin` ('array', 'scalar' or 'dict') tags what the user passed, for mode='arrow' warnings. decoded_chunk_cache_bytes: RecordOptions' cache of decoded byte chunks (None = default; 0 = off).
     """
 
-def image_from_stream(data: object, chunk_policy: str) -> Image:
+def image_from_stream(data: object, chunk_policy: str, decoded_chunk_cache_bytes: int | None = None) -> Image:
     """
     Parses the first record of a chunked struct column given through __arrow_c_stream__, following chunk_policy.
     """
@@ -81,19 +81,6 @@ class View:
         to_dlpack(): the exported tensor as a single-use DLPackObject; warnings are appended to `warnings` as (category, message) even when the export fails.
         """
 
-    def batch_views(self, batch_size: int | None, shuffle: object | None) -> list[View]:
-        """
-        Child views of iter_dlpack(batch_size=...); `shuffle(n)` returns the visiting order of the n selected T indices.
-        """
-
-    def tile_views(self, tile_size: object, shuffle: object | None) -> list[View]:
-        """
-        Child views of iter_dlpack(tile_size=(h, w)); `shuffle(n)` returns the visiting order of the n tiles.
-        """
-
-    def tile_views_3d(self, tile_size: object, shuffle: object | None) -> list[View]:
-        """Child views of iter_tiles_3d(tile_size=(tz, h, w))."""
-
 def make_view(image: Image, *, t: object, z: object, c: object, roi: object, roi3d: object, roi_nd: object, roi_type: object, tile: object, layout: str | None, dtype: str | None, channel_policy: str) -> View:
     """
     Builds a view with the reference's argument grammar and error messages.
@@ -133,3 +120,49 @@ class LazyPlan:
     @property
     def device(self) -> str:
         """'cpu' before collecting, else the view's device."""
+
+def python_shuffle_order(n: int, seed: int | None) -> list[int]:
+    """The order random.Random(seed).shuffle gives range(n), computed in C++."""
+
+def live_prefetch_workers() -> int:
+    """Prefetch worker threads alive in the process (a test hook)."""
+
+class ViewIterator:
+    """The core iterator of iter_dlpack / iter_tiles_3d."""
+
+    def next(self, warnings: list) -> DLPackObject | None:
+        """
+        The next item as a single-use DLPackObject, or None at the end (blocks without the GIL while a prefetched item is not ready). Warnings are appended to `warnings` as (category, message), also when the item fails.
+        """
+
+    def close(self) -> None:
+        """Stops and joins the prefetch workers."""
+
+    def __len__(self) -> int: ...
+
+def view_iterator(parent: View, *, kind: str, batch_size: int | None, tile_size: object, tiles: object, shuffle: bool, seed: int | None, prefetch: int, device: str, contiguous: bool, mode: str | None, warnings: list) -> ViewIterator:
+    """
+    iter_dlpack (kind='dlpack') or iter_tiles_3d (kind='tiles_3d') over `parent`, with the reference's validation; prefetch > 0 starts that many items ahead on worker threads. Warnings (the tiles= deprecation) are appended to `warnings`.
+    """
+
+class TileStream:
+    """2-D tiles of many images for one shard of one epoch."""
+
+    def next(self) -> tuple[DLPackObject, tuple[int, int, int, int, int, int, int]] | None:
+        """
+        (tile, (image, t, z, x, y, w, h)) or None at the end (blocks without the GIL).
+        """
+
+    def close(self) -> None:
+        """Stops and joins the prefetch workers."""
+
+    @property
+    def tasks(self) -> list[tuple[int, int, int, int, int, int, int]]:
+        """This shard's tiles in order, as (image, t, z, x, y, w, h)."""
+
+    def __len__(self) -> int: ...
+
+def tile_stream(views: list[View], *, tile_size: object, shuffle: bool, seed: int, epoch: int, shard_index: int, shard_count: int, prefetch: int, source_label: str) -> TileStream:
+    """
+    The tiles of shard `shard_index` of `shard_count` for `epoch` (order: random.Random(seed + (epoch << 64)).shuffle of all tiles when shuffled).
+    """

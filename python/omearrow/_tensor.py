@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import warnings
 from typing import Any, Callable, Iterator, Literal, Sequence
 
 import numpy as np
@@ -11,6 +9,7 @@ import pyarrow as pa
 
 from omearrow import _core
 from omearrow._inputs import dtype_name, image_from_data
+from omearrow._seed import seed_int
 from omearrow._warn import emit
 
 __all__ = ["TensorView"]
@@ -18,17 +17,21 @@ __all__ = ["TensorView"]
 IndexLike = int | slice | Sequence[int] | None
 
 
-def _shuffler(shuffle: bool, seed: int | None) -> Callable[[int], list[int]] | None:
-    """The visiting order the reference's random.Random(seed).shuffle gives n tasks."""
-    if not shuffle:
-        return None
-
-    def order(n: int) -> list[int]:
-        positions = list(range(n))
-        random.Random(seed).shuffle(positions)
-        return positions
-
-    return order
+def _drain(iterator: _core.ViewIterator, stacklevel: int) -> Iterator[_core.DLPackObject]:
+    """Yields the core iterator's items, raising their warnings (`stacklevel` as seen by
+    the generator calling this); closing the generator stops and joins the workers."""
+    try:
+        while True:
+            raised: list[tuple[str, str]] = []
+            try:
+                item = iterator.next(raised)
+            finally:
+                emit(raised, stacklevel + 1)
+            if item is None:
+                return
+            yield item
+    finally:
+        iterator.close()
 
 
 def _require_torch() -> Any:
@@ -283,11 +286,15 @@ class TensorView:
             tile_size: Tile size ``(tile_h, tile_w)`` in pixels: tiles of the ROI,
                 row by row, edge tiles clipped.
             tiles: Deprecated alias for ``tile_size`` (DeprecationWarning).
-            shuffle: Whether to shuffle the order (``random.Random(seed).shuffle``,
-                the reference's order for the same seed).
-            seed: Seed for deterministic shuffling.
-            prefetch: Validated (``>= 0``); iteration is synchronous, as in the
-                reference.
+            shuffle: Whether to shuffle the order: the order
+                ``random.Random(seed).shuffle`` gives (computed in C++), the
+                reference's order for the same seed.
+            seed: Seed for deterministic shuffling (None: a new order each time).
+            prefetch: Items materialized ahead on worker threads while the caller
+                works (at most this many; 0 = synchronous). Items come in the same
+                order with the same values; an error in a worker is raised at the
+                ``next()`` that reaches its item. Closing the generator (or leaving
+                the loop and dropping it) stops and joins the workers.
             device: Target device (``"cpu"``).
             contiguous: As in to_dlpack.
             mode: Export mode, as in to_dlpack.
@@ -295,24 +302,25 @@ class TensorView:
         Yields:
             A single-use DLPack object per batch or tile.
         """
-        if prefetch < 0:
-            raise ValueError("prefetch must be >= 0")
-        if tiles is not None:
-            if tile_size is not None:
-                raise ValueError("Provide only one of tile_size or tiles.")
-            warnings.warn(
-                "iter_dlpack(tiles=...) is deprecated; use tile_size=... instead.",
-                DeprecationWarning,
-                stacklevel=2,
+        raised: list[tuple[str, str]] = []
+        try:
+            iterator = _core.view_iterator(
+                self._view,
+                kind="dlpack",
+                batch_size=batch_size,
+                tile_size=tile_size,
+                tiles=tiles,
+                shuffle=bool(shuffle),
+                seed=seed_int(seed) if shuffle else None,
+                prefetch=prefetch,
+                device=str(device),
+                contiguous=bool(contiguous),
+                mode=str(mode),
+                warnings=raised,
             )
-            tile_size = tiles
-        order = _shuffler(shuffle, seed)
-        if tile_size is not None:
-            children = self._view.tile_views(tile_size, order)
-        else:
-            children = self._view.batch_views(batch_size, order)
-        for child in children:
-            yield _export(child, device, contiguous, mode, 2)
+        finally:
+            emit(raised, 2)
+        yield from _drain(iterator, 2)
 
     def iter_tiles_3d(
         self,
@@ -333,8 +341,8 @@ class TensorView:
         Args:
             tile_size: Tile size ``(tile_z, tile_h, tile_w)``.
             shuffle: Whether to shuffle the tile order (as the reference).
-            seed: Seed for deterministic shuffling.
-            prefetch: Validated (``>= 0``); iteration is synchronous.
+            seed: Seed for deterministic shuffling (None: a new order each time).
+            prefetch: Tiles materialized ahead on worker threads (see iter_dlpack).
             device: Target device (``"cpu"``).
             contiguous: As in to_dlpack.
             mode: Must be ``"numpy"``.
@@ -342,10 +350,18 @@ class TensorView:
         Yields:
             A single-use DLPack object per 3-D tile.
         """
-        if mode != "numpy":
-            raise ValueError("iter_tiles_3d currently supports only mode='numpy'.")
-        if prefetch < 0:
-            raise ValueError("prefetch must be >= 0")
-        children = self._view.tile_views_3d(tile_size, _shuffler(shuffle, seed))
-        for child in children:
-            yield _export(child, device, contiguous, mode, 2)
+        iterator = _core.view_iterator(
+            self._view,
+            kind="tiles_3d",
+            batch_size=None,
+            tile_size=tile_size,
+            tiles=None,
+            shuffle=bool(shuffle),
+            seed=seed_int(seed) if shuffle else None,
+            prefetch=prefetch,
+            device=str(device),
+            contiguous=bool(contiguous),
+            mode=str(mode),
+            warnings=[],
+        )
+        yield from _drain(iterator, 2)
