@@ -4,7 +4,7 @@ PYTHON   := $(CURDIR)/.venv/bin/python
 JOBS     ?= 2
 CMAKE_ARGS := -G Ninja -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all bootstrap build build-asan python-install test test-cpp test-asan test-python demo bench clean format
+.PHONY: all bootstrap build build-asan build-tsan python-install test test-cpp test-asan test-tsan test-python demo bench clean format
 
 all: build
 
@@ -20,6 +20,11 @@ build-asan: bootstrap
 	  -DOMEARROW_SANITIZE=address,undefined -DOMEARROW_BUILD_BENCHMARKS=OFF
 	cmake --build build-asan -j $(JOBS)
 
+build-tsan: bootstrap
+	cmake -S . -B build-tsan $(CMAKE_ARGS) -DCMAKE_BUILD_TYPE=Debug \
+	  -DOMEARROW_SANITIZE=thread -DOMEARROW_BUILD_BENCHMARKS=OFF
+	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
+
 test-cpp: build
 	ctest --test-dir build --output-on-failure -j $(JOBS)
 
@@ -29,6 +34,19 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
+# The concurrency-relevant C++ tests (iterators, prefetch, tile streams, the worker pool,
+# the shared chunk cache, lazy views, the parallel kernel) under ThreadSanitizer. libarrow
+# is not instrumented; tsan.supp says what that needs.
+TSAN_TESTS := prefetch_test view_iterator_test tile_stream_test parallel_test \
+  chunk_cache_test lazy_tensor_view_test materialize_test python_random_test
+empty :=
+space := $(empty) $(empty)
+test-tsan: build-tsan
+	ARROW_DEFAULT_MEMORY_POOL=system \
+	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tsan.supp" \
+	  ctest --test-dir build-tsan --output-on-failure -j $(JOBS) \
+	  -R '^($(subst $(space),|,$(strip $(TSAN_TESTS))))$$'
+
 # Builds and installs the Python package into .venv (against the same pinned pyarrow),
 # then runs the pytest suite (NumPy, torch, JAX and reference-differential tests).
 python-install: bootstrap
@@ -37,7 +55,7 @@ python-install: bootstrap
 test-python: python-install
 	$(PYTHON) -m pytest python/tests -q
 
-test: test-cpp test-asan test-python
+test: test-cpp test-asan test-tsan test-python
 
 demo: build
 	./build/omearrow_demo
@@ -49,4 +67,4 @@ format:
 	clang-format -i src/omearrow/*.h src/omearrow/*.cc src/omearrow/testing/*
 
 clean:
-	rm -rf build build-asan build-python
+	rm -rf build build-asan build-tsan build-python
