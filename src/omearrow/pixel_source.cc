@@ -9,6 +9,7 @@ std::string_view PixelEncodingName(PixelEncoding encoding) {
     case PixelEncoding::kListChunks: return "list-chunks";
     case PixelEncoding::kByteChunks: return "byte-chunks";
     case PixelEncoding::kCallback: return "plane-loader";
+    case PixelEncoding::kTiff: return "tiff";
   }
   return "unknown";
 }

@@ -33,7 +33,7 @@ struct PlaneBlock {
 };
 
 // How a record stores its pixels.
-enum class PixelEncoding { kNone, kPlanes, kListChunks, kByteChunks, kCallback };
+enum class PixelEncoding { kNone, kPlanes, kListChunks, kByteChunks, kCallback, kTiff };
 
 std::string_view PixelEncodingName(PixelEncoding encoding);
 
