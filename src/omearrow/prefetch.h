@@ -87,7 +87,7 @@ class OrderedPrefetcher {
       ready_.erase(it);
       ++next_out_;
       lock.unlock();
-      work_cv_.notify_all();  // room for one more item ahead
+      work_cv_.notify_one();  // room for one more item ahead: one worker can take it
     }
     if (!item->ok() || next_out_ >= num_tasks_) Finish();
     return item;
@@ -128,7 +128,7 @@ class OrderedPrefetcher {
       lock.lock();
       if (!item.ok()) stop_at_ = std::min(stop_at_, index + 1);
       ready_.emplace(index, std::move(item));
-      ready_cv_.notify_all();
+      if (index == next_out_) ready_cv_.notify_one();  // only the consumer waits here
     }
   }
 
