@@ -29,6 +29,24 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodedChunkCache::GetOrDecode(
   return buffer;
 }
 
+void DecodedChunkCache::Put(int64_t chunk_id, std::shared_ptr<arrow::Buffer> buffer) {
+  if (capacity_bytes_ <= 0 || buffer->size() > capacity_bytes_) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (entries_.count(chunk_id) != 0) return;
+  lru_.push_front(chunk_id);
+  bytes_ += buffer->size();
+  entries_.emplace(chunk_id, Entry{std::move(buffer), lru_.begin()});
+  EvictLocked();
+}
+
+std::shared_ptr<arrow::Buffer> DecodedChunkCache::Find(int64_t chunk_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = entries_.find(chunk_id);
+  if (it == entries_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.lru_position);
+  return it->second.buffer;
+}
+
 void DecodedChunkCache::EvictLocked() {
   while (bytes_ > capacity_bytes_ && !lru_.empty()) {
     int64_t victim = lru_.back();

@@ -27,6 +27,11 @@ class DecodedChunkCache {
   arrow::Result<std::shared_ptr<arrow::Buffer>> GetOrDecode(int64_t chunk_id,
                                                             const Decoder& decode);
 
+  // Stores `buffer` for `chunk_id` (replacing nothing if already present).
+  void Put(int64_t chunk_id, std::shared_ptr<arrow::Buffer> buffer);
+  // The cached bytes of `chunk_id`, or nullptr.
+  std::shared_ptr<arrow::Buffer> Find(int64_t chunk_id);
+
   int64_t bytes_cached() const;
   int64_t hits() const;
   int64_t misses() const;

@@ -1,0 +1,46 @@
+// An input stream over one Parquet column chunk that can skip pages without reading them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include <arrow/buffer.h>
+#include <arrow/io/interfaces.h>
+
+namespace omearrow::internal {
+
+// Reads a byte range [start, start + length) of a file with positional reads. Parquet's
+// page reader skips a page with InputStream::Advance, which reads the skipped bytes; after
+// SkipNextRead() the next read is answered without touching the file (the caller
+// discards it), so skipping a page costs only its header. Peek reads small windows (a
+// page header is usually tens of bytes), doubling them when asked again at the same
+// position. Not thread-safe; each reader makes its own.
+class PageSkippingStream final : public arrow::io::InputStream {
+ public:
+  PageSkippingStream(std::shared_ptr<arrow::io::RandomAccessFile> file, int64_t start,
+                     int64_t length);
+
+  void SkipNextRead() { skip_next_read_ = true; }
+
+  arrow::Status Close() override;
+  bool closed() const override { return closed_; }
+  arrow::Result<int64_t> Tell() const override { return position_; }
+  arrow::Result<int64_t> Read(int64_t nbytes, void* out) override;
+  arrow::Result<std::shared_ptr<arrow::Buffer>> Read(int64_t nbytes) override;
+  arrow::Result<std::string_view> Peek(int64_t nbytes) override;
+
+ private:
+  int64_t Remaining() const { return length_ - position_; }
+
+  std::shared_ptr<arrow::io::RandomAccessFile> file_;
+  int64_t start_, length_;
+  int64_t position_ = 0;
+  bool skip_next_read_ = false;
+  bool closed_ = false;
+  std::shared_ptr<arrow::Buffer> peeked_;
+  int64_t peeked_at_ = -1;
+  int64_t peek_window_ = 1024;
+};
+
+}  // namespace omearrow::internal
