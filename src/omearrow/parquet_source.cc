@@ -35,23 +35,40 @@ constexpr int64_t kReadBufferBytes = 4 * 1024;
 
 // Leaf columns of one top-level column, split into pixel leaves and the rest.
 struct ColumnLeaves {
-  std::vector<int> metadata;  // everything but pixel payloads
-  std::vector<int> all;
-  int pixel_bytes = -1;  // chunks.pixel_bytes leaf (byte chunks)
+  std::vector<int> metadata;       // everything but pixel payloads
+  std::vector<int> plane_pixels;   // planes[*].pixels
+  std::vector<int> chunk_pixels;   // chunks[*].pixels (list chunks)
+  int pixel_bytes = -1;            // chunks[*].pixel_bytes (byte chunks)
+
+  // Metadata plus the payload leaves of one encoding, in schema order.
+  std::vector<int> With(const std::vector<int>& payload) const {
+    std::vector<int> out = metadata;
+    out.insert(out.end(), payload.begin(), payload.end());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
 };
 
-void CollectLeaves(const parquet::arrow::SchemaField& field, bool under_pixels,
-                   ColumnLeaves* out, bool under_chunks) {
+void CollectLeaves(const parquet::arrow::SchemaField& field, const std::string& section,
+                   bool under_pixels, ColumnLeaves* out) {
   const std::string& name = field.field->name();
   const bool pixels = under_pixels || name == "pixels" || name == "pixel_bytes";
   if (field.is_leaf()) {
-    out->all.push_back(field.column_index);
-    if (!pixels) out->metadata.push_back(field.column_index);
-    if (name == "pixel_bytes" && under_chunks) out->pixel_bytes = field.column_index;
+    if (!pixels) {
+      out->metadata.push_back(field.column_index);
+    } else if (name == "pixel_bytes" && section == "chunks") {
+      out->pixel_bytes = field.column_index;
+    } else if (section == "chunks") {
+      out->chunk_pixels.push_back(field.column_index);
+    } else {
+      out->plane_pixels.push_back(field.column_index);
+    }
     return;
   }
+  const std::string child_section =
+      section.empty() && (name == "planes" || name == "chunks") ? name : section;
   for (const auto& child : field.children) {
-    CollectLeaves(child, pixels, out, under_chunks || name == "chunks");
+    CollectLeaves(child, child_section, pixels, out);
   }
 }
 
@@ -148,6 +165,9 @@ class ParquetByteChunkSource final : public PixelSource {
         handle_->path + ": chunks[" + std::to_string(chunk.entry) + "]";
     std::shared_ptr<arrow::Buffer> payload = raw_.Find(chunk.entry);
     if (payload == nullptr) {
+      ARROW_ASSIGN_OR_RAISE(payload, ReadDirect(chunk.entry, label));
+    }
+    if (payload == nullptr) {
       ARROW_RETURN_NOT_OK(ReadPageOf(first_slot_ + chunk.entry, label));
       payload = raw_.Find(chunk.entry);
       if (payload == nullptr) return Status::Invalid(label, ": payload not found");
@@ -163,6 +183,91 @@ class ParquetByteChunkSource final : public PixelSource {
     }
     return DecompressChunk(*chunk.compression, payload->data(), payload->size(),
                            chunk.decoded_bytes(), label);
+  }
+
+  // Where each payload of this record lies in the file, when the pixel_bytes column chunk
+  // allows reading them directly: no Parquet compression, no dictionary, and this record
+  // alone in one PLAIN data page (as omearrow writes it: one row per row group). The page
+  // body is then [rep levels][def levels][4-byte length + bytes per value]; walking the
+  // length prefixes (4-byte reads) locates every payload, so a chunk costs its own bytes
+  // instead of the whole image's. The walk must end exactly at the column chunk's end,
+  // else the layout is something else and the page is read through Parquet instead.
+  struct DirectLayout {
+    bool usable = false;
+    std::vector<std::pair<int64_t, int64_t>> payloads;  // (file offset, length) per entry
+  };
+
+  arrow::Result<std::shared_ptr<arrow::Buffer>> ReadDirect(int64_t entry,
+                                                           const std::string& label) const {
+    std::call_once(direct_once_, [&] { direct_ = LocateDirect(); });
+    if (!direct_.usable || entry < 0 ||
+        entry >= static_cast<int64_t>(direct_.payloads.size())) {
+      return nullptr;
+    }
+    const auto [offset, length] = direct_.payloads[static_cast<size_t>(entry)];
+    auto read = handle_->file->ReadAt(offset, length);
+    if (!read.ok()) return Status::IOError(label, ": ", read.status().message());
+    if ((*read)->size() != length) return Status::IOError(label, ": file is truncated");
+    return *read;
+  }
+
+  DirectLayout LocateDirect() const {
+    DirectLayout layout;
+    if (first_slot_ != 0) return layout;
+    try {
+      auto metadata = handle_->reader->parquet_reader()->metadata();
+      auto column_chunk = metadata->RowGroup(row_group_)->ColumnChunk(leaf_);
+      if (column_chunk->compression() != arrow::Compression::UNCOMPRESSED ||
+          column_chunk->has_dictionary_page()) {
+        return layout;
+      }
+      const int64_t start = column_chunk->data_page_offset();
+      const int64_t end = start + column_chunk->total_compressed_size();
+      auto stream = std::make_shared<internal::PageSkippingStream>(
+          handle_->file, start, column_chunk->total_compressed_size());
+      const parquet::ColumnDescriptor* descr = metadata->schema()->Column(leaf_);
+      parquet::ReaderProperties properties(arrow::default_memory_pool());
+      auto pages = parquet::PageReader::Open(stream, column_chunk->num_values(),
+                                             column_chunk->compression(), properties, *descr);
+      int data_pages = 0;
+      int64_t body = -1, values = 0;
+      pages->set_data_page_filter([&](const parquet::DataPageStats& stats) {
+        if (data_pages++ == 0) {
+          body = start + stream->Tell().ValueOr(-1);
+          values = stats.num_values;
+        }
+        stream->SkipNextRead();
+        return true;  // headers only: every page body is skipped
+      });
+      while (pages->NextPage() != nullptr) {
+      }
+      if (data_pages != 1 || body < start || values != num_entries_) return layout;
+      auto read_u32 = [&](int64_t at) -> int64_t {
+        if (at < start || at + 4 > end) return -1;
+        auto bytes = handle_->file->ReadAt(at, 4);
+        if (!bytes.ok() || (*bytes)->size() != 4) return -1;
+        uint32_t value;
+        std::memcpy(&value, (*bytes)->data(), 4);
+        return value;
+      };
+      int64_t position = body;
+      for (int levels = 0; levels < 2; ++levels) {  // repetition, then definition levels
+        const int64_t length = read_u32(position);
+        if (length < 0) return layout;
+        position += 4 + length;
+      }
+      for (int64_t i = 0; i < values; ++i) {
+        const int64_t length = read_u32(position);
+        if (length < 0 || position + 4 + length > end) return layout;
+        layout.payloads.emplace_back(position + 4, length);
+        position += 4 + length;
+      }
+      layout.usable = position == end;
+    } catch (const std::exception&) {
+      layout.usable = false;
+    }
+    if (!layout.usable) layout.payloads.clear();
+    return layout;
   }
 
   // Reads the one data page of the pixel_bytes leaf holding leaf slot `slot` (other pages
@@ -235,6 +340,8 @@ class ParquetByteChunkSource final : public PixelSource {
   int64_t num_entries_ = 0;               // entries of this record's chunks list
   mutable DecodedChunkCache cache_;       // decoded chunks, by chunk id
   mutable DecodedChunkCache raw_;         // stored (compressed) payloads, by list entry
+  mutable std::once_flag direct_once_;
+  mutable DirectLayout direct_;
 };
 
 // Element `row` of a chunked column as a one-row array.
@@ -365,8 +472,8 @@ arrow::Result<OpenedImage> OpenParquet(const std::string& path,
   ARROW_ASSIGN_OR_RAISE(const int column, ChooseColumn(*schema, requested, path, &opened.warnings));
   opened.column = schema->field(column)->name();
   ColumnLeaves leaves;
-  CollectLeaves(reader.manifest().schema_fields[static_cast<size_t>(column)], false, &leaves,
-                false);
+  CollectLeaves(reader.manifest().schema_fields[static_cast<size_t>(column)], "", false,
+                &leaves);
   auto metadata = reader.parquet_reader()->metadata();
   ARROW_ASSIGN_OR_RAISE(auto located, LocateRow(*metadata, options.row, path));
   const auto [row_group, local_row] = located;
@@ -422,8 +529,11 @@ arrow::Result<OpenedImage> OpenParquet(const std::string& path,
         parts->chunks.has_value() ? PixelEncoding::kListChunks : PixelEncoding::kPlanes;
     const std::string key = path + "\n" + opened.column + "\n" + std::to_string(options.row) +
                             "\n" + std::to_string(metadata->size());
+    // Only the payload leaves of the encoding in use (list files may carry both).
+    const auto& payload = parts->chunks.has_value() ? leaves.chunk_pixels : leaves.plane_pixels;
     source = std::make_shared<ParquetRowSource>(handle, row_group, local_row, column,
-                                                leaves.all, encoding, options.record, key);
+                                                leaves.With(payload), encoding, options.record,
+                                                key);
   } else {
     source = MakeEmptySource();
   }

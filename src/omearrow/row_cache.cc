@@ -49,6 +49,13 @@ void RowCache::set_capacity_bytes(int64_t bytes) {
   EvictLocked();
 }
 
+void RowCache::Clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.clear();
+  lru_.clear();
+  bytes_ = 0;
+}
+
 int64_t RowCache::bytes_cached() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return bytes_;

@@ -33,6 +33,8 @@ class RowCache {
                                                         const Loader& load);
 
   void set_capacity_bytes(int64_t bytes);
+  // Drops every cached row (images in use stay alive through their shared_ptrs).
+  void Clear();
   int64_t bytes_cached() const;
   int64_t hits() const;
   int64_t misses() const;
