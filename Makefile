@@ -38,7 +38,8 @@ test-asan: build-asan
 # the shared chunk cache, lazy views, the parallel kernel) under ThreadSanitizer. libarrow
 # is not instrumented; tsan.supp says what that needs.
 TSAN_TESTS := prefetch_test view_iterator_test tile_stream_test parallel_test \
-  chunk_cache_test lazy_tensor_view_test materialize_test python_random_test
+  chunk_cache_test lazy_tensor_view_test materialize_test python_random_test \
+  tiff_source_test parquet_test
 empty :=
 space := $(empty) $(empty)
 test-tsan: build-tsan
@@ -58,7 +59,7 @@ test-python: python-install
 test: test-cpp test-asan test-tsan test-python
 
 demo: build
-	./build/omearrow_demo
+	./build/omearrow demo --dir build/demo
 
 bench: build
 	./build/materialize_benchmark --benchmark_min_time=0.2s

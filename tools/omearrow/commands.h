@@ -1,0 +1,47 @@
+// The `omearrow` command-line tool's subcommands.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <arrow/status.h>
+
+namespace omearrow::cli {
+
+// Which image of a file to open (--column, --row, --image-id).
+struct InputSelection {
+  std::string path;
+  std::optional<std::string> column;
+  int64_t row = 0;
+  std::optional<std::string> image_id;
+};
+
+// `omearrow info FILE [--json]`: shape, dtype, channels, encoding, chunking and physical
+// sizes, as text or JSON on stdout.
+arrow::Status RunInfo(const InputSelection& input, bool json);
+
+// Options of `omearrow convert`.
+struct ConvertOptions {
+  std::string output;
+  std::string format;  // "parquet" or "dataset"; empty: from the output's extension
+  std::string encoding = "bytes";
+  std::string chunk_shape;  // "Z,Y,X" (parquet) or "T,C,Z,Y,X" (dataset); empty: default
+  std::string compression = "zstd";
+  std::optional<int> level;
+  std::string column = "ome_arrow";
+  std::optional<std::string> parquet_compression;
+  bool progress = true;
+};
+
+// `omearrow convert IN OUT`: any readable image → OME-Arrow Parquet or dataset.
+arrow::Status RunConvert(const InputSelection& input, const ConvertOptions& options);
+
+// `omearrow demo`: generates a synthetic multi-channel 3-D time series, converts it to
+// OME-Arrow Parquet, opens it lazily, reads planes, crops and tiles, and reports timings.
+arrow::Status RunDemo(const std::string& directory, bool small);
+
+// `omearrow bench FILE`: times opening, one plane, a crop, the full image and tiles.
+arrow::Status RunBench(const InputSelection& input, int repeats);
+
+}  // namespace omearrow::cli

@@ -1,0 +1,74 @@
+// omearrow: inspect, convert and benchmark OME-Arrow images from the command line.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using omearrow::cli::InputSelection;
+  CLI::App app{"omearrow: OME-Arrow microscopy images as tensors"};
+  app.require_subcommand(1);
+
+  InputSelection input;
+  auto add_input = [&input](CLI::App* command) {
+    command->add_option("file", input.path, "OME-Arrow Parquet file, dataset directory or TIFF")
+        ->required();
+    command->add_option("--column", input.column, "Parquet record column (default ome_arrow)");
+    command->add_option("--row", input.row, "Parquet row / dataset image row / OME image index");
+    command->add_option("--image-id", input.image_id, "dataset image id");
+  };
+
+  bool json = false;
+  auto* info = app.add_subcommand("info", "Show shape, dtype, channels, encoding, chunking");
+  add_input(info);
+  info->add_flag("--json", json, "print JSON");
+
+  omearrow::cli::ConvertOptions convert_options;
+  auto* convert = app.add_subcommand("convert", "Convert TIFF/OME-TIFF/Parquet/dataset to "
+                                                "OME-Arrow Parquet or a dataset directory");
+  add_input(convert);
+  convert->add_option("output", convert_options.output, "output .parquet file or directory")
+      ->required();
+  convert->add_option("--format", convert_options.format, "parquet or dataset (default: by extension)");
+  convert->add_option("--encoding", convert_options.encoding, "bytes (default) or list");
+  convert->add_option("--chunk-shape", convert_options.chunk_shape,
+                      "Z,Y,X for Parquet (default 1,512,512); T,C,Z,Y,X for datasets");
+  convert->add_option("--compression", convert_options.compression,
+                      "per-chunk codec: zstd (default), lz4, none, auto");
+  convert->add_option("--level", convert_options.level, "compression level");
+  convert->add_option("--output-column", convert_options.column, "record column name");
+  convert->add_option("--parquet-compression", convert_options.parquet_compression,
+                      "Parquet codec of the file");
+  bool no_progress = false;
+  convert->add_flag("--no-progress", no_progress, "no progress bar on stderr");
+
+  std::string demo_directory = "omearrow-demo";
+  bool small = false;
+  auto* demo = app.add_subcommand("demo", "Run the demo on a generated image");
+  demo->add_option("--dir", demo_directory, "where to write the demo files");
+  demo->add_flag("--small", small, "a smaller image (quick)");
+
+  int repeats = 5;
+  auto* bench = app.add_subcommand("bench", "Time plane, crop and full reads of a file");
+  add_input(bench);
+  bench->add_option("--repeats", repeats, "runs per measurement (median reported)");
+
+  CLI11_PARSE(app, argc, argv);
+  arrow::Status status;
+  if (*info) {
+    status = omearrow::cli::RunInfo(input, json);
+  } else if (*convert) {
+    convert_options.progress = !no_progress;
+    status = omearrow::cli::RunConvert(input, convert_options);
+  } else if (*demo) {
+    status = omearrow::cli::RunDemo(demo_directory, small);
+  } else if (*bench) {
+    status = omearrow::cli::RunBench(input, repeats);
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "omearrow: %s\n", status.message().c_str());
+    return 1;
+  }
+  return 0;
+}
