@@ -447,6 +447,12 @@ arrow::Status WriteParquet(const std::vector<std::shared_ptr<const Image>>& imag
   }
   properties.compression(codec);
 
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code made;
+    std::filesystem::create_directories(parent, made);
+    if (made) return Status::IOError(path, ": cannot create its directory: ", made.message());
+  }
   const std::string temporary = path + ".omearrow-tmp";
   {
     auto out = arrow::io::FileOutputStream::Open(temporary);

@@ -65,7 +65,8 @@ struct ParquetWriteOptions {
 // Writes one image per row and one row per row group (reading one image touches no
 // other), with `ome.arrow.type` / `ome.arrow.version` schema metadata and the Arrow schema
 // stored so types round-trip exactly. Byte-chunk payloads get no dictionary and no
-// statistics. The file is written to a temporary name and renamed into place.
+// statistics. Missing parent directories are created; the file is written to a
+// temporary name and renamed into place.
 arrow::Status WriteParquet(const std::vector<std::shared_ptr<const Image>>& images,
                            const std::string& path, const ParquetWriteOptions& options = {});
 
