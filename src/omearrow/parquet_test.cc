@@ -38,24 +38,6 @@ std::shared_ptr<const Image> FromDense(const DenseImage& dense) {
   return ImageFromStructArray(BuildRecord(dense, {}).ValueOrDie()).ValueOrDie();
 }
 
-std::vector<double> ReadAll(const std::shared_ptr<const Image>& image) {
-  ViewOptions options;
-  options.layout = "TCZYX";
-  options.dtype = DType::kFloat64;
-  auto tensor = TensorView::Make(image, options).ValueOrDie().Materialize().ValueOrDie();
-  const auto* p = reinterpret_cast<const double*>(tensor.data);
-  return {p, p + tensor.num_elements()};
-}
-
-std::vector<double> DenseValues(const DenseImage& d) {
-  std::vector<double> out;
-  for (int64_t t = 0; t < d.size_t; ++t)
-    for (int64_t c = 0; c < d.size_c; ++c)
-      for (int64_t z = 0; z < d.size_z; ++z)
-        for (int64_t y = 0; y < d.size_y; ++y)
-          for (int64_t x = 0; x < d.size_x; ++x) out.push_back(d.At(t, c, z, y, x));
-  return out;
-}
 
 // Wraps a file and counts the bytes read through it.
 class CountingFile : public arrow::io::RandomAccessFile {
@@ -119,7 +101,7 @@ TEST_P(ParquetRoundTripTest, WritesAndReadsPixelExact) {
   EXPECT_EQ(pm.type, std::string(DTypeName(p.dtype)));
   ASSERT_TRUE(opened.image->chunk_grid().has_value());
   EXPECT_EQ(opened.image->chunk_grid()->chunk_x, 32);
-  EXPECT_EQ(ReadAll(opened.image), DenseValues(dense));
+  EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(dense));
 
   // The file's schema is exactly the reference's canonical struct type.
   auto file = arrow::io::ReadableFile::Open(path).ValueOrDie();
@@ -216,7 +198,7 @@ TEST(ParquetTest, ListRowsAreDecodedOnceThroughTheRowCache) {
   const int64_t misses = RowCache::Global().misses();
   for (int i = 0; i < 3; ++i) {
     ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path));
-    EXPECT_EQ(ReadAll(opened.image), DenseValues(dense));
+    EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(dense));
   }
   EXPECT_EQ(RowCache::Global().misses() - misses, 1);
 }
@@ -236,12 +218,12 @@ TEST(ParquetTest, MultiImageFilesAnyRowAndColumnChoice) {
   EXPECT_EQ(opened.warnings[0].message,
             "Requested column 'ome_arrow' was not usable or not found. Auto-detected "
             "OME-Arrow column 'images'.");
-  EXPECT_EQ(ReadAll(opened.image), DenseValues(b));
+  EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(b));
   open_options.column = "images";
   open_options.row = 0;
   ASSERT_OK_AND_ASSIGN(opened, OpenParquet(path, open_options));
   EXPECT_TRUE(opened.warnings.empty());
-  EXPECT_EQ(ReadAll(opened.image), DenseValues(a));
+  EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(a));
   open_options.row = 2;
   EXPECT_STATUS(OpenParquet(path, open_options), IndexError,
                 path + ": row 2 is out of range (the file has 2 rows)");
@@ -274,7 +256,7 @@ TEST(ParquetTest, JumpFileLooselyTypedRowsMatchAFullRead) {
       ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, options));
       EXPECT_EQ(opened.image->pixels_meta().type, "uint16");
       EXPECT_EQ(opened.image->pixels_meta().size_x, expected->pixels_meta().size_x);
-      EXPECT_EQ(ReadAll(opened.image), ReadAll(expected));
+      EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::ReadAllAsDoubles(expected));
     }
   }
   ParquetOpenOptions options;
@@ -291,6 +273,15 @@ TEST(ParquetTest, JumpFileLooselyTypedRowsMatchAFullRead) {
   // The all-null struct column is not an image; the default column falls back.
   ASSERT_OK_AND_ASSIGN(OpenedImage fallback, OpenParquet(path));
   ASSERT_EQ(fallback.warnings.size(), 1u);
+  // A requested column that exists but holds no records is an error (the reference's
+  // ValueError text), not a fallback.
+  options.column = "Image_FileName_OrigDNA";
+  EXPECT_STATUS(OpenParquet(path, options), Invalid,
+                path + ": Column 'Image_FileName_OrigDNA' is not a Struct; got string.");
+  options.column = "Image_FileName_OrigAGP_OMEArrow_LABL";
+  EXPECT_STATUS(OpenParquet(path, options), Invalid,
+                path + ": Column 'Image_FileName_OrigAGP_OMEArrow_LABL' is not a Struct; "
+                       "got null.");
 }
 
 TEST(ParquetTest, BadFilesGiveErrorsNamingTheFile) {
@@ -346,7 +337,7 @@ TEST(ParquetTest, InputFilesAreNotModified) {
   ParquetOpenOptions options;
   options.column = "Image_FileName_OrigDNA_OMEArrow_ORIG";
   ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path.string(), options));
-  ReadAll(opened.image);
+  testing::ReadAllAsDoubles(opened.image);
   EXPECT_EQ(fs::last_write_time(path), before_time);
   EXPECT_EQ(fs::file_size(path), before_size);
 }
@@ -358,12 +349,12 @@ TEST(DenseImageTest, DimOrderAndStrides) {
   ASSERT_OK_AND_ASSIGN(auto image, ImageFromDense(array));
   EXPECT_EQ(image->pixels_meta().size_c, 2);
   EXPECT_EQ(image->pixels_meta().size_t, 1);
-  auto values = ReadAll(image);
+  auto values = testing::ReadAllAsDoubles(image);
   EXPECT_EQ(values[1 * 12 + 2 * 4 + 3], 23);
   // A transposed (Fortran-order) view: X not innermost.
   DenseArray transposed{data.data(), DType::kUInt16, {4, 3}, {2, 8}, "XY", nullptr};
   ASSERT_OK_AND_ASSIGN(image, ImageFromDense(transposed));
-  values = ReadAll(image);
+  values = testing::ReadAllAsDoubles(image);
   EXPECT_EQ(values[1 * 4 + 2], 6);  // (y=1, x=2) -> byte offset 2*2 + 1*8 -> data[6]
   array.dim_order = "CYQ";
   EXPECT_STATUS_HAS(ImageFromDense(array), "dim_order must use the letters T, C, Z, Y, X");

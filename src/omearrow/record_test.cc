@@ -83,26 +83,6 @@ std::shared_ptr<arrow::Array> Strs(std::vector<std::optional<std::string>> value
   return b.Finish().ValueOrDie();
 }
 
-// Reads the full TCZYX volume of `image` into a dense vector of doubles.
-std::vector<double> ReadAll(const std::shared_ptr<const Image>& image) {
-  ViewOptions options;
-  options.layout = "TCZYX";
-  options.dtype = DType::kFloat64;
-  auto view = TensorView::Make(image, options).ValueOrDie();
-  auto tensor = view.Materialize().ValueOrDie();
-  const double* p = reinterpret_cast<const double*>(tensor.data);
-  return std::vector<double>(p, p + tensor.num_elements());
-}
-
-std::vector<double> DenseValues(const DenseImage& dense) {
-  std::vector<double> out;
-  for (int64_t t = 0; t < dense.size_t; ++t)
-    for (int64_t c = 0; c < dense.size_c; ++c)
-      for (int64_t z = 0; z < dense.size_z; ++z)
-        for (int64_t y = 0; y < dense.size_y; ++y)
-          for (int64_t x = 0; x < dense.size_x; ++x) out.push_back(dense.At(t, c, z, y, x));
-  return out;
-}
 
 class EncodingTest : public ::testing::TestWithParam<Encoding> {};
 
@@ -137,7 +117,7 @@ TEST_P(EncodingTest, ParsesMetadataAndReadsExactPixels) {
     EXPECT_EQ(image->chunk_grid()->chunk_y, 16);
     EXPECT_EQ(image->chunk_grid()->chunk_order, "ZYX");
   }
-  EXPECT_EQ(ReadAll(image), DenseValues(dense));
+  EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(dense));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllEncodings, EncodingTest,
@@ -155,12 +135,12 @@ TEST(RecordTest, LooselyTypedAlphabeticalRecordReads) {
   ASSERT_OK_AND_ASSIGN(auto image, ImageFromStructArray(record));
   EXPECT_EQ(image->pixels_meta().size_c, 2);
   EXPECT_FALSE(image->info().image_type.has_value());
-  EXPECT_EQ(ReadAll(image), DenseValues(dense));
+  EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(dense));
 
   spec.encoding = Encoding::kByteChunksZstd;
   ASSERT_OK_AND_ASSIGN(record, BuildRecord(dense, spec));
   ASSERT_OK_AND_ASSIGN(image, ImageFromStructArray(record));
-  EXPECT_EQ(ReadAll(image), DenseValues(dense));
+  EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(dense));
 }
 
 TEST(RecordTest, EveryPixelDtypeReads) {
@@ -175,7 +155,7 @@ TEST(RecordTest, EveryPixelDtypeReads) {
       spec.chunk_x = 3;
       ASSERT_OK_AND_ASSIGN(auto record, BuildRecord(dense, spec));
       ASSERT_OK_AND_ASSIGN(auto image, ImageFromStructArray(record));
-      EXPECT_EQ(ReadAll(image), DenseValues(dense));
+      EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(dense));
     }
   }
 }
@@ -192,7 +172,7 @@ TEST(RecordTest, MissingPlanesAndChunksReadAsZeros) {
     for (auto [t, c, z] : spec.missing) {
       std::fill_n(expected.bytes.begin() + expected.Offset(t, c, z, 0, 0), 36, 0);
     }
-    EXPECT_EQ(ReadAll(image), DenseValues(expected)) << testing::EncodingLabel(encoding);
+    EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(expected)) << testing::EncodingLabel(encoding);
   }
 }
 
@@ -207,7 +187,7 @@ TEST(RecordTest, ChunksWinOverPlanes) {
   auto both = ReplaceIn(with_chunks, {"planes"}, with_planes->GetFieldByName("planes"));
   ASSERT_OK_AND_ASSIGN(auto image, ImageFromStructArray(both));
   EXPECT_EQ(image->encoding(), PixelEncoding::kListChunks);
-  EXPECT_EQ(ReadAll(image), DenseValues(truth));
+  EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(truth));
 }
 
 TEST(RecordTest, ScalarChunkedArrayAndRowSources) {
@@ -217,7 +197,7 @@ TEST(RecordTest, ScalarChunkedArrayAndRowSources) {
   auto rb = BuildRecord(b, {}).ValueOrDie();
   ASSERT_OK_AND_ASSIGN(auto two_rows, arrow::Concatenate({ra, rb}));
   ASSERT_OK_AND_ASSIGN(auto second, ImageFromArray(two_rows, 1));
-  EXPECT_EQ(ReadAll(second), DenseValues(b));
+  EXPECT_EQ(testing::ReadAllAsDoubles(second), testing::DenseValues(b));
   EXPECT_STATUS(ImageFromArray(two_rows, 2), IndexError,
                 "row 2 is out of range for 2 OME-Arrow records");
 
@@ -225,12 +205,12 @@ TEST(RecordTest, ScalarChunkedArrayAndRowSources) {
   ASSERT_OK_AND_ASSIGN(auto from_scalar,
                        ImageFromStructScalar(static_cast<const arrow::StructScalar&>(*scalar)));
   EXPECT_EQ(from_scalar->origin(), RecordOrigin::kStructScalar);
-  EXPECT_EQ(ReadAll(from_scalar), DenseValues(a));
+  EXPECT_EQ(testing::ReadAllAsDoubles(from_scalar), testing::DenseValues(a));
 
   auto chunked = std::make_shared<arrow::ChunkedArray>(arrow::ArrayVector{ra->Slice(0, 0), ra, rb});
   ASSERT_OK_AND_ASSIGN(auto first, ImageFromChunkedArray(chunked, ChunkPolicy::kAuto));
   EXPECT_EQ(first->origin(), RecordOrigin::kMultiChunkArray);
-  EXPECT_EQ(ReadAll(first), DenseValues(a));
+  EXPECT_EQ(testing::ReadAllAsDoubles(first), testing::DenseValues(a));
   ASSERT_OK_AND_ASSIGN(first, ImageFromChunkedArray(chunked, ChunkPolicy::kCombine));
   EXPECT_EQ(first->origin(), RecordOrigin::kStructArray);
   auto empty = std::make_shared<arrow::ChunkedArray>(arrow::ArrayVector{}, ra->type());

@@ -1,5 +1,7 @@
 #include "omearrow/testing/record_builder.h"
 
+#include "omearrow/tensor_view.h"
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -181,6 +183,26 @@ DenseImage MakeRandomImage(int64_t st, int64_t sc, int64_t sz, int64_t sy, int64
     case DType::kFloat64: fill(double{}, -70000, 70000, false); break;
   }
   return image;
+}
+
+std::vector<double> DenseValues(const DenseImage& d) {
+  std::vector<double> out;
+  out.reserve(static_cast<size_t>(d.size_t * d.size_c * d.size_z * d.size_y * d.size_x));
+  for (int64_t t = 0; t < d.size_t; ++t)
+    for (int64_t c = 0; c < d.size_c; ++c)
+      for (int64_t z = 0; z < d.size_z; ++z)
+        for (int64_t y = 0; y < d.size_y; ++y)
+          for (int64_t x = 0; x < d.size_x; ++x) out.push_back(d.At(t, c, z, y, x));
+  return out;
+}
+
+std::vector<double> ReadAllAsDoubles(const std::shared_ptr<const Image>& image) {
+  ViewOptions options;
+  options.layout = "TCZYX";
+  options.dtype = DType::kFloat64;
+  auto tensor = TensorView::Make(image, options).ValueOrDie().Materialize().ValueOrDie();
+  const auto* p = reinterpret_cast<const double*>(tensor.data);
+  return {p, p + tensor.num_elements()};
 }
 
 std::string EncodingLabel(Encoding encoding) {

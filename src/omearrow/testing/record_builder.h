@@ -11,6 +11,7 @@
 #include <arrow/result.h>
 
 #include "omearrow/dtype.h"
+#include "omearrow/image.h"
 
 namespace omearrow::testing {
 
@@ -61,6 +62,13 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> BuildRecord(const DenseImage&
 // Integer array of any Arrow integer/floating type from int64 values.
 arrow::Result<std::shared_ptr<arrow::Array>> IntegerArray(
     const std::shared_ptr<arrow::DataType>& type, const std::vector<int64_t>& values);
+
+// Every pixel of `image` in T, C, Z, Y, X order as doubles (the ground truth to compare).
+std::vector<double> DenseValues(const DenseImage& image);
+
+// Every pixel of `image` read through a TensorView (layout TCZYX, float64), for comparing
+// a reader's output with DenseValues(). Aborts the test binary on error.
+std::vector<double> ReadAllAsDoubles(const std::shared_ptr<const Image>& image);
 
 // Arrow type of a dtype's elements.
 std::shared_ptr<arrow::DataType> ArrowType(DType dtype);
