@@ -33,7 +33,7 @@ arrow::Result<ExportContext<Managed>*> Fill(Tensor tensor) {
   context->tensor = std::move(tensor);
   DLTensor& dl = context->managed.dl_tensor;
   dl.data = const_cast<uint8_t*>(context->tensor.data);
-  dl.device = DLDevice{kDLCPU, 0};
+  dl.device = context->tensor.device;
   dl.ndim = static_cast<int32_t>(context->shape.size());
   dl.dtype = ToDLDataType(context->tensor.dtype);
   dl.shape = context->shape.data();

@@ -9,6 +9,9 @@
 namespace omearrow {
 
 arrow::Result<Tensor> CopyTensor(const Tensor& tensor) {
+  if (!tensor.on_host()) {
+    return arrow::Status::NotImplemented("cannot copy a tensor that is not in host memory");
+  }
   const int64_t itemsize = ItemSize(tensor.dtype);
   const int64_t n = tensor.num_elements();
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer, AllocateAligned(n * itemsize));

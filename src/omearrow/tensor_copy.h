@@ -7,7 +7,8 @@
 
 namespace omearrow {
 
-// A C-contiguous, 64-byte-aligned, writable copy of `tensor` (is_copy set).
+// A C-contiguous, 64-byte-aligned, writable copy of `tensor` (is_copy set); host
+// tensors only (NotImplemented for device memory).
 arrow::Result<Tensor> CopyTensor(const Tensor& tensor);
 
 }  // namespace omearrow

@@ -7,6 +7,7 @@
 #include <arrow/status.h>
 
 #include "omearrow/aligned_buffer.h"
+#include "omearrow/cuda_export.h"
 #include "omearrow/dlpack.h"
 #include "omearrow/text_internal.h"
 
@@ -104,26 +105,35 @@ arrow::Result<TensorView> TensorView::WithLayout(std::string_view layout) const 
                        dtype_, channel_policy_);
 }
 
-arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
-                                              const MaterializeOptions& options) const {
+arrow::Result<int64_t> TensorView::MaterializedBytes(MemoryOrder order) const {
+  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  const int64_t span = order == MemoryOrder::kCanonical ? g.CanonicalSpanElements()
+                                                        : g.num_elements();
+  return span * ItemSize(dtype_);
+}
+
+arrow::Result<Tensor> TensorView::MaterializeTo(uint8_t* out, int64_t capacity,
+                                                MemoryOrder order,
+                                                const MaterializeOptions& options) const {
   ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
   const int64_t itemsize = ItemSize(dtype_);
   const bool canonical = order == MemoryOrder::kCanonical;
   const std::array<int64_t, 5> element_strides =
       canonical ? g.CanonicalElementStrides() : g.ContiguousElementStrides();
   const int64_t span = canonical ? g.CanonicalSpanElements() : g.num_elements();
-  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer,
-                        AllocateAligned(span * itemsize));
+  if (capacity < span * itemsize || (out == nullptr && span > 0)) {
+    return Status::Invalid("materialization needs ", span * itemsize, " bytes, got ",
+                           capacity);
+  }
   if (canonical && span != g.num_elements()) {
     // channel_policy="first" with several channels: only channel 0 is addressed; clear
     // the rest so no uninitialized memory is ever handed out.
-    std::memset(buffer->mutable_data(), 0, static_cast<size_t>(span * itemsize));
+    std::memset(out, 0, static_cast<size_t>(span * itemsize));
   }
   ARROW_RETURN_NOT_OK(MaterializeInto(*image_, selection_, g.first_channel_only, dtype_,
-                                      buffer->mutable_data(), element_strides, options));
+                                      out, element_strides, options));
   Tensor tensor;
-  tensor.data = buffer->data();
-  tensor.owner = std::move(buffer);
+  tensor.data = out;
   tensor.dtype = dtype_;
   tensor.shape = g.shape;
   tensor.is_copy = true;
@@ -132,6 +142,16 @@ arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
     const auto axis = kCanonicalLayout.find(g.layout[pos]);
     tensor.strides[pos] = element_strides[axis] * itemsize;
   }
+  return tensor;
+}
+
+arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
+                                              const MaterializeOptions& options) const {
+  ARROW_ASSIGN_OR_RAISE(int64_t bytes, MaterializedBytes(order));
+  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer, AllocateAligned(bytes));
+  ARROW_ASSIGN_OR_RAISE(Tensor tensor,
+                        MaterializeTo(buffer->mutable_data(), bytes, order, options));
+  tensor.owner = std::move(buffer);
   return tensor;
 }
 
@@ -199,17 +219,23 @@ arrow::Result<Tensor> TensorView::Export(std::string_view device, bool contiguou
                                          std::string_view mode, Warnings* warnings) const {
   ARROW_ASSIGN_OR_RAISE(Device parsed_device, ParseDevice(device));
   ARROW_ASSIGN_OR_RAISE(ExportMode parsed_mode, ParseExportMode(mode));
+  const MemoryOrder order = contiguous ? MemoryOrder::kContiguous : MemoryOrder::kCanonical;
   if (parsed_device == Device::kCuda) {
-    return Status::ExecutionError(kCudaUnavailable);
+    ARROW_RETURN_NOT_OK(CudaAvailable());
+    if (parsed_mode == ExportMode::kArrow) {
+      return Status::Invalid("mode='arrow' does not support device='cuda'.");
+    }
+    return ExportToCuda(*this, order);
   }
   if (parsed_mode == ExportMode::kArrow) return StoredValues(warnings);
-  return Materialize(contiguous ? MemoryOrder::kContiguous : MemoryOrder::kCanonical);
+  return Materialize(order);
 }
 
 arrow::Result<DLManagedTensorVersioned*> TensorView::ToDLPackVersioned(
     std::string_view device, bool contiguous, std::string_view mode,
     Warnings* warnings) const {
   ARROW_ASSIGN_OR_RAISE(Tensor tensor, Export(device, contiguous, mode, warnings));
+  if (tensor.pending != nullptr) ARROW_RETURN_NOT_OK(tensor.pending->Wait());
   return ExportVersioned(std::move(tensor));
 }
 
@@ -218,6 +244,7 @@ arrow::Result<DLManagedTensor*> TensorView::ToDLPackLegacy(std::string_view devi
                                                            std::string_view mode,
                                                            Warnings* warnings) const {
   ARROW_ASSIGN_OR_RAISE(Tensor tensor, Export(device, contiguous, mode, warnings));
+  if (tensor.pending != nullptr) ARROW_RETURN_NOT_OK(tensor.pending->Wait());
   return ExportLegacy(std::move(tensor));
 }
 

@@ -83,6 +83,15 @@ class TensorView {
   arrow::Result<Tensor> Materialize(MemoryOrder order = MemoryOrder::kContiguous,
                                     const MaterializeOptions& options = {}) const;
 
+  // Bytes a Materialize(order) result spans (the size of its buffer).
+  arrow::Result<int64_t> MaterializedBytes(MemoryOrder order = MemoryOrder::kContiguous) const;
+
+  // Materialize(order) into caller memory: `out` must hold MaterializedBytes(order)
+  // bytes (`capacity`). The tensor points into `out` and has no owner (the caller sets it).
+  arrow::Result<Tensor> MaterializeTo(uint8_t* out, int64_t capacity,
+                                      MemoryOrder order = MemoryOrder::kContiguous,
+                                      const MaterializeOptions& options = {}) const;
+
   // The reference's to_numpy(contiguous): the canonical-order materialization, cached in
   // the view (repeated calls return the same memory); with `contiguous` and a permuted
   // layout, a fresh C-contiguous copy.
@@ -95,11 +104,16 @@ class TensorView {
 
   // to_dlpack(device, contiguous, mode) as a Tensor: mode="arrow" → StoredValues;
   // mode="numpy" → a fresh materialization (contiguous: in layout order; else canonical
-  // order). device="cuda" fails: CUDA export is not built into this version.
+  // order). device="cuda" (checks in the reference's order: the CUDA runtime and a device
+  // must be present, kCudaUnavailable plus the reason otherwise; then mode="arrow" fails
+  // with "mode='arrow' does not support device='cuda'."): the materialization goes through
+  // a pooled pinned buffer into new device memory on the calling thread's current device,
+  // copied asynchronously (ExportToCuda); Tensor::pending is that copy.
   arrow::Result<Tensor> Export(std::string_view device, bool contiguous,
                                std::string_view mode, Warnings* warnings) const;
 
-  // Export() handed to a DLPack consumer.
+  // Export() handed to a DLPack consumer. A CUDA tensor's copy has finished when these
+  // return (no stream to order it on); use Export() and Tensor::pending to avoid the wait.
   arrow::Result<DLManagedTensorVersioned*> ToDLPackVersioned(std::string_view device,
                                                              bool contiguous,
                                                              std::string_view mode,
@@ -122,7 +136,8 @@ class TensorView {
   std::shared_ptr<Cache> cache_;
 };
 
-// Text of the error for device="cuda" on a build or machine without CUDA.
+// Text of the error for device="cuda" on a build or machine without CUDA (followed by
+// the reason in parentheses).
 inline constexpr std::string_view kCudaUnavailable =
     "CUDA was requested but no CUDA runtime or device is available";
 

@@ -5,6 +5,7 @@
 
 #include <arrow/status.h>
 
+#include "omearrow/cuda_runtime.h"
 #include "omearrow/iteration.h"
 #include "omearrow/parallel.h"
 #include "omearrow/prefetch.h"
@@ -70,9 +71,15 @@ struct ViewIterator::Impl {
   IteratorOptions options;
   std::vector<Selection> tasks;
   std::unique_ptr<OrderedPrefetcher<Produced>> prefetcher;
+  // device="cuda": the consumer's current device when the iterator was made; workers
+  // export to it (null runtime: CPU, or CUDA unavailable and every item fails).
+  std::shared_ptr<cuda::Runtime> cuda_runtime;
+  int cuda_device = 0;
 
   Produced Produce(int64_t index) const {
     Produced out;
+    std::optional<cuda::DeviceGuard> guard;
+    if (cuda_runtime != nullptr) guard.emplace(*cuda_runtime, cuda_device);
     auto child = TensorView::FromSelection(parent.image(), tasks[static_cast<size_t>(index)],
                                            parent.layout(), parent.dtype(),
                                            parent.channel_policy());
@@ -93,8 +100,21 @@ ViewIterator::~ViewIterator() { Close(); }
 arrow::Result<std::unique_ptr<ViewIterator>> ViewIterator::Make(TensorView parent,
                                                                 IteratorOptions options,
                                                                 Warnings* warnings) {
-  auto impl = std::make_unique<Impl>(Impl{std::move(parent), std::move(options), {}, nullptr});
+  auto impl = std::make_unique<Impl>(
+      Impl{std::move(parent), std::move(options), {}, nullptr, nullptr, 0});
   ARROW_ASSIGN_OR_RAISE(impl->tasks, Tasks(impl->parent, &impl->options, warnings));
+  auto device = ParseDevice(impl->options.device);
+  if (device.ok() && *device == Device::kCuda) {
+    // Unavailable CUDA is reported by the first item, as the reference's per-item export.
+    auto runtime = cuda::Runtime::Get();
+    if (runtime.ok()) {
+      auto current = (*runtime)->CurrentDevice();
+      if (current.ok()) {
+        impl->cuda_runtime = *runtime;
+        impl->cuda_device = *current;
+      }
+    }
+  }
   const int threads = impl->options.prefetch_threads > 0
                           ? impl->options.prefetch_threads
                           : DefaultParallelism();

@@ -39,6 +39,10 @@ struct IteratorOptions {
   int64_t prefetch = 0;
   // Worker threads for prefetch (0 = min(prefetch, hardware threads)).
   int prefetch_threads = 0;
+  // "cpu" or "cuda": device memory on the current CUDA device of the thread calling Make
+  // (pinned staging from the shared pool, asynchronous copies, so prefetch overlaps
+  // materialization, the host→device copy and the consumer's work; at most `prefetch`
+  // device tensors are held ahead of the consumer).
   std::string device = "cpu";
   bool contiguous = true;
   // Export mode; nullopt = the iterator's default ("arrow" for iter_dlpack, "numpy" for
