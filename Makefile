@@ -4,7 +4,7 @@ PYTHON   := $(CURDIR)/.venv/bin/python
 JOBS     ?= 2
 CMAKE_ARGS := -G Ninja -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all bootstrap build build-asan build-tsan python-install test test-cpp test-asan test-tsan test-python demo bench clean format
+.PHONY: all bootstrap build build-asan build-tsan python-install test test-cpp test-asan test-tsan test-python demo bench clean format build-fuzz fuzz fuzz-ci
 
 all: build
 
@@ -39,7 +39,7 @@ test-asan: build-asan
 # is not instrumented; tsan.supp says what that needs.
 TSAN_TESTS := prefetch_test view_iterator_test tile_stream_test parallel_test \
   chunk_cache_test lazy_tensor_view_test materialize_test python_random_test \
-  tiff_source_test parquet_test
+  tiff_source_test parquet_test concurrency_test
 empty :=
 space := $(empty) $(empty)
 test-tsan: build-tsan
@@ -56,7 +56,25 @@ python-install: bootstrap
 test-python: python-install
 	$(PYTHON) -m pytest python/tests -q
 
-test: test-cpp test-asan test-tsan test-python
+# libFuzzer harnesses (fuzz/) built with clang + ASan/UBSan in build-fuzz. `make fuzz`
+# runs each for FUZZ_SECONDS; `make fuzz-ci` (part of `make test`) for FUZZ_CI_SECONDS.
+# Results go to build-fuzz/fuzz-stats.tsv; a crash fails the target.
+FUZZ_SECONDS ?= 600
+FUZZ_CI_SECONDS ?= 30
+build-fuzz: bootstrap
+	cmake -S . -B build-fuzz $(CMAKE_ARGS) -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMEARROW_BUILD_FUZZERS=ON \
+	  -DOMEARROW_BUILD_TESTS=OFF -DOMEARROW_BUILD_BENCHMARKS=OFF \
+	  -DOMEARROW_SANITIZE=address,undefined
+	cmake --build build-fuzz -j $(JOBS)
+
+fuzz: build-fuzz
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-ci: build-fuzz
+	./scripts/fuzz.sh $(FUZZ_CI_SECONDS)
+
+test: test-cpp test-asan test-tsan test-python fuzz-ci
 
 demo: build
 	./build/omearrow demo --dir build/demo
@@ -68,4 +86,4 @@ format:
 	clang-format -i src/omearrow/*.h src/omearrow/*.cc src/omearrow/testing/*
 
 clean:
-	rm -rf build build-asan build-tsan build-python
+	rm -rf build build-asan build-tsan build-python build-fuzz

@@ -11,6 +11,7 @@
 #include "omearrow/aligned_buffer.h"
 #include "omearrow/plane_source.h"
 #include "omearrow/text_internal.h"
+#include "omearrow/view_limits.h"
 
 namespace omearrow {
 
@@ -21,37 +22,14 @@ using internal::ReadInteger;
 
 namespace {
 
-// The bytes of element `index` of a binary-like array.
+// The bytes of element `index` of a binary-like array. Fuzz fix: goes through the
+// bounds-checked internal::BinaryAt (corrupt offsets read out of bounds before).
 arrow::Result<std::pair<const uint8_t*, int64_t>> BinaryValue(const arrow::Array& array,
                                                               int64_t index,
                                                               std::string_view path) {
-  switch (array.type_id()) {
-    case arrow::Type::BINARY:
-    case arrow::Type::STRING: {
-      const auto& binary = checked_cast<const arrow::BinaryArray&>(array);
-      int32_t length = 0;
-      const uint8_t* data = binary.GetValue(index, &length);
-      return std::make_pair(data, static_cast<int64_t>(length));
-    }
-    case arrow::Type::LARGE_BINARY:
-    case arrow::Type::LARGE_STRING: {
-      const auto& binary = checked_cast<const arrow::LargeBinaryArray&>(array);
-      int64_t length = 0;
-      const uint8_t* data = binary.GetValue(index, &length);
-      return std::make_pair(data, length);
-    }
-    case arrow::Type::BINARY_VIEW: {
-      auto view = checked_cast<const arrow::BinaryViewArray&>(array).GetView(index);
-      return std::make_pair(reinterpret_cast<const uint8_t*>(view.data()),
-                            static_cast<int64_t>(view.size()));
-    }
-    case arrow::Type::FIXED_SIZE_BINARY: {
-      const auto& binary = checked_cast<const arrow::FixedSizeBinaryArray&>(array);
-      return std::make_pair(binary.GetValue(index), static_cast<int64_t>(binary.byte_width()));
-    }
-    default:
-      return Status::TypeError(path, " must be binary, got type ", array.type()->ToString());
-  }
+  ARROW_ASSIGN_OR_RAISE(std::string_view value, internal::BinaryAt(array, index, path));
+  return std::make_pair(reinterpret_cast<const uint8_t*>(value.data()),
+                        static_cast<int64_t>(value.size()));
 }
 
 }  // namespace
@@ -72,6 +50,13 @@ arrow::Result<std::optional<arrow::Compression::type>> ParseChunkCompression(
 arrow::Result<std::shared_ptr<arrow::Buffer>> DecompressChunk(
     arrow::Compression::type codec_type, const uint8_t* input, int64_t input_bytes,
     int64_t expected_bytes, std::string_view label) {
+  // Memory bound: the expected size comes from the record's claimed chunk shape, which a
+  // tiny payload cannot back beyond the ceiling; check before allocating.
+  if (expected_bytes < 0) {
+    return Status::Invalid(label, ": negative decoded size ", expected_bytes);
+  }
+  ARROW_RETURN_NOT_OK(CheckAllocationBytes(
+      expected_bytes, std::string(label) + ": decompressing a chunk"));
   ARROW_ASSIGN_OR_RAISE(auto codec, arrow::util::Codec::Create(codec_type));
   ARROW_ASSIGN_OR_RAISE(auto output, AllocateAligned(expected_bytes));
   auto decoded =
@@ -123,6 +108,7 @@ arrow::Result<ChunkTable> ParseChunkTable(const internal::ListRange& chunks,
   };
 
   table.chunks.reserve(static_cast<size_t>(chunks.size()));
+  int64_t index_entries = 0;  // sum of shape_z: the chunk index's size
   for (int64_t i = 0; i < chunks.size(); ++i) {
     const int64_t row = chunks.begin + i;
     const std::string label = "chunks[" + std::to_string(i) + "]";
@@ -159,6 +145,13 @@ arrow::Result<ChunkTable> ParseChunkTable(const internal::ListRange& chunks,
     if (chunk.x + chunk.shape_x > meta.size_x) {
       return Status::Invalid(label, " extent out of range: x+shape_x=",
                              chunk.x + chunk.shape_x, " > sx=", meta.size_x);
+    }
+    // Memory bound: the (t, c, z) -> chunks index holds one entry per chunk plane.
+    index_entries += chunk.shape_z;
+    if (index_entries > kMaxChunkIndexEntries) {
+      return Status::Invalid("chunks cover more than ", kMaxChunkIndexEntries,
+                             " (chunk, plane) pairs (at ", label, ", shape_z=",
+                             chunk.shape_z, ")");
     }
     const int64_t expected = chunk.num_elements();
     if (table.byte_chunks) {

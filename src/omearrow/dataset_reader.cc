@@ -28,6 +28,7 @@
 #include "omearrow/chunk_index.h"
 #include "omearrow/json_internal.h"
 #include "omearrow/struct_row_internal.h"
+#include "omearrow/view_limits.h"
 
 namespace omearrow {
 
@@ -253,6 +254,17 @@ class DatasetChunkSource final : public PixelSource {
 };
 
 Status DatasetChunkSource::BuildIndex() {
+  // Memory bound: the slot table and the memberships must stay near what is stored.
+  ARROW_RETURN_NOT_OK(CheckPlaneSlots(size_t_ * size_c_ * size_z_,
+                                      static_cast<int64_t>(chunks_.size()), "the dataset"));
+  int64_t memberships = 0;
+  for (const auto& chunk : chunks_) {
+    memberships += chunk.shape_t * chunk.shape_c * chunk.shape_z;
+    if (memberships > kMaxChunkIndexEntries) {
+      return Status::Invalid("the dataset's chunks cover more than ", kMaxChunkIndexEntries,
+                             " (chunk, plane) pairs");
+    }
+  }
   const auto num_slots = static_cast<size_t>(size_t_ * size_c_ * size_z_);
   slot_offsets_.assign(num_slots + 1, 0);
   for (const auto& chunk : chunks_) {

@@ -19,6 +19,10 @@ struct MaterializeOptions {
   int max_threads = 0;
   // Selections smaller than this many output bytes are copied on the calling thread.
   int64_t parallel_threshold_bytes = int64_t{1} << 20;
+  // Most bytes TensorView::Materialize may allocate for one view; larger views fail
+  // with a CapacityError naming both sizes before anything is allocated. -1: the
+  // process-wide MaxViewBytes() (view_limits.h; 16 GiB unless changed).
+  int64_t max_output_bytes = -1;
 };
 
 // Writes the pixels of `selection` from `image` into `out`, converting to `out_dtype`.

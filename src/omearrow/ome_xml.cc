@@ -1,4 +1,5 @@
 #include "omearrow/ome_xml.h"
+#include "omearrow/view_limits.h"
 
 #include <arrow/status.h>
 
@@ -343,6 +344,10 @@ arrow::Status ParseImage(const pugi::xml_node& image_node, const pugi::xml_node&
     }
     planes *= size;
   }
+  // Memory bound: plane_ifd has one entry per plane; without the file's IFD count this
+  // caps it at kMaxUnbackedPlaneSlots.
+  ARROW_RETURN_NOT_OK(CheckPlaneSlots(planes, options.num_ifds.value_or(0),
+                                      "OME-XML: " + where.label));
   if (options.num_ifds.has_value() && planes > *options.num_ifds) {
     return Status::Invalid(
         "OME-XML: ", where.label, " declares ", planes, " planes (SizeZ ", image->size_z,

@@ -14,6 +14,7 @@
 #include "omearrow/plane_source.h"
 #include "omearrow/struct_row_internal.h"
 #include "omearrow/text_internal.h"
+#include "omearrow/view_limits.h"
 
 namespace omearrow {
 
@@ -167,6 +168,13 @@ arrow::Result<RecordParts> ParseRecordParts(const std::shared_ptr<arrow::StructA
   } else {
     ARROW_ASSIGN_OR_RAISE(parts.planes, record.GetList("planes"));
   }
+  // Memory bound: readers build T*C*Z-slot index tables; refuse claims far beyond the
+  // stored planes/chunks (ValidateSizes alone allows 2^31 slots = gigabytes of tables).
+  const int64_t stored = parts.chunks.has_value()   ? parts.chunks->size()
+                         : parts.planes.has_value() ? parts.planes->size()
+                                                    : 0;
+  ARROW_RETURN_NOT_OK(CheckPlaneSlots(
+      parts.meta.size_t * parts.meta.size_c * parts.meta.size_z, stored, "the record"));
   return parts;
 }
 

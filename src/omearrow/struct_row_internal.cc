@@ -56,6 +56,69 @@ arrow::Result<int64_t> ReadInteger(const arrow::Array& array, int64_t index,
   }
 }
 
+namespace {
+
+// Offsets-based binary values: [offsets[i], offsets[i + 1]) must lie in the data buffer.
+template <typename ArrayType>
+arrow::Result<std::string_view> OffsetBinaryAt(const arrow::Array& array, int64_t index,
+                                               std::string_view path) {
+  const auto& binary = checked_cast<const ArrayType&>(array);
+  const auto begin = static_cast<int64_t>(binary.value_offset(index));
+  const auto end = static_cast<int64_t>(binary.value_offset(index + 1));
+  const auto& data = array.data()->buffers[2];
+  const int64_t capacity = data == nullptr ? 0 : data->size();
+  if (begin < 0 || end < begin || end > capacity) {
+    return Status::Invalid(path, " has value offsets [", begin, ", ", end,
+                           ") outside its data (", capacity, " bytes)");
+  }
+  return std::string_view(reinterpret_cast<const char*>(data->data()) + begin,
+                          static_cast<size_t>(end - begin));
+}
+
+}  // namespace
+
+arrow::Result<std::string_view> BinaryAt(const arrow::Array& array, int64_t index,
+                                         std::string_view path) {
+  switch (array.type_id()) {
+    case arrow::Type::BINARY:
+    case arrow::Type::STRING:
+      return OffsetBinaryAt<arrow::BinaryArray>(array, index, path);
+    case arrow::Type::LARGE_BINARY:
+    case arrow::Type::LARGE_STRING:
+      return OffsetBinaryAt<arrow::LargeBinaryArray>(array, index, path);
+    case arrow::Type::BINARY_VIEW:
+    case arrow::Type::STRING_VIEW: {
+      // Out-of-line views name a data buffer and an offset in it: check both.
+      const auto& view = array.data()->GetValues<arrow::BinaryViewType::c_type>(1)[index];
+      const int64_t size = view.size();
+      if (size < 0) return Status::Invalid(path, " has a negative view size ", size);
+      if (view.is_inline()) {
+        return std::string_view(reinterpret_cast<const char*>(view.inlined.data.data()),
+                                static_cast<size_t>(size));
+      }
+      const auto& buffers = array.data()->buffers;
+      const int64_t buffer_index = int64_t{view.ref.buffer_index} + 2;
+      const int64_t offset = view.ref.offset;
+      if (view.ref.buffer_index < 0 || buffer_index >= static_cast<int64_t>(buffers.size()) ||
+          buffers[static_cast<size_t>(buffer_index)] == nullptr || offset < 0 ||
+          offset + size > buffers[static_cast<size_t>(buffer_index)]->size()) {
+        return Status::Invalid(path, " has a view outside its data buffers");
+      }
+      return std::string_view(
+          reinterpret_cast<const char*>(buffers[static_cast<size_t>(buffer_index)]->data()) +
+              offset,
+          static_cast<size_t>(size));
+    }
+    case arrow::Type::FIXED_SIZE_BINARY: {
+      const auto& binary = checked_cast<const arrow::FixedSizeBinaryArray&>(array);
+      return std::string_view(reinterpret_cast<const char*>(binary.GetValue(index)),
+                              static_cast<size_t>(binary.byte_width()));
+    }
+    default:
+      return Status::TypeError(path, " must be binary, got type ", array.type()->ToString());
+  }
+}
+
 arrow::Result<ListRange> ListAt(const std::shared_ptr<arrow::Array>& array, int64_t index,
                                 std::string_view path) {
   ListRange range;
@@ -142,11 +205,12 @@ arrow::Result<std::optional<std::string>> StructRow::GetString(std::string_view 
   auto field = Field(name);
   switch (field->type_id()) {
     case arrow::Type::STRING:
-      return std::string(checked_cast<const arrow::StringArray&>(*field).GetView(row_));
     case arrow::Type::LARGE_STRING:
-      return std::string(checked_cast<const arrow::LargeStringArray&>(*field).GetView(row_));
-    case arrow::Type::STRING_VIEW:
-      return std::string(checked_cast<const arrow::StringViewArray&>(*field).GetView(row_));
+    case arrow::Type::STRING_VIEW: {
+      // Fuzz fix: offsets are bounds-checked (corrupt offsets read out of bounds before).
+      ARROW_ASSIGN_OR_RAISE(std::string_view value, BinaryAt(*field, row_, FieldPath(name)));
+      return std::string(value);
+    }
     default:
       return Status::TypeError(FieldPath(name), " must be a string, got type ",
                                field->type()->ToString());

@@ -60,6 +60,13 @@ class StructRow {
   std::string path_;
 };
 
+// The bytes of element `index` of a binary-like array (binary, string, their large and
+// view variants, fixed_size_binary), bounds-checked against the array's data buffers:
+// Validate() does not check offset values, so corrupt offsets give an error naming
+// `path`, never an out-of-bounds read.
+arrow::Result<std::string_view> BinaryAt(const arrow::Array& array, int64_t index,
+                                         std::string_view path);
+
 // The elements of a list-typed array (list, large_list, fixed_size_list) at `index`.
 arrow::Result<ListRange> ListAt(const std::shared_ptr<arrow::Array>& array, int64_t index,
                                 std::string_view path);

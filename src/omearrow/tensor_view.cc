@@ -10,6 +10,7 @@
 #include "omearrow/cuda_export.h"
 #include "omearrow/dlpack.h"
 #include "omearrow/text_internal.h"
+#include "omearrow/view_limits.h"
 
 namespace omearrow {
 
@@ -99,6 +100,23 @@ arrow::Result<std::vector<int64_t>> TensorView::strides() const {
   return g.strides;
 }
 
+namespace {
+
+// Memory bound: a record may claim sizes its payload cannot back (missing planes read as
+// zeros), so a view's output alone could be huge; refuse it before allocating, naming
+// the view's shape and size and the limit.
+Status CheckViewBytes(const std::vector<int64_t>& shape, DType dtype, int64_t bytes,
+                      int64_t limit) {
+  std::string what = "materializing a view of shape (";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    what += (i ? ", " : "") + std::to_string(shape[i]);
+  }
+  what += ") " + std::string(DTypeName(dtype));
+  return CheckAllocationBytes(bytes, what, limit);
+}
+
+}  // namespace
+
 arrow::Result<TensorView> TensorView::WithLayout(std::string_view layout) const {
   return FromSelection(image_, selection_,
                        layout.empty() ? std::nullopt : std::optional<std::string>(layout),
@@ -148,6 +166,8 @@ arrow::Result<Tensor> TensorView::MaterializeTo(uint8_t* out, int64_t capacity,
 arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
                                               const MaterializeOptions& options) const {
   ARROW_ASSIGN_OR_RAISE(int64_t bytes, MaterializedBytes(order));
+  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  ARROW_RETURN_NOT_OK(CheckViewBytes(g.shape, dtype_, bytes, options.max_output_bytes));
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer, AllocateAligned(bytes));
   ARROW_ASSIGN_OR_RAISE(Tensor tensor,
                         MaterializeTo(buffer->mutable_data(), bytes, order, options));

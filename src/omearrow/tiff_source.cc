@@ -18,6 +18,7 @@
 #include "omearrow/aligned_buffer.h"
 #include "omearrow/chunk_cache.h"
 #include "omearrow/ome_xml.h"
+#include "omearrow/view_limits.h"
 
 namespace omearrow {
 
@@ -378,6 +379,9 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
                            " bytes of uncompressed samples but the file has only ",
                            file_size, " bytes; the file is truncated or corrupt");
   }
+  // Memory bound: compressed IFDs may claim any size; cap the decode buffer.
+  ARROW_RETURN_NOT_OK(CheckAllocationBytes(
+      plane_bytes * samples, path + ": decoding IFD " + std::to_string(ifd)));
   TIFF* tif = handle->get();
   handle->TakeErrors();
   handle->TakeWarnings();
