@@ -11,4 +11,5 @@ NB_MODULE(_core, m) {
   omearrow::python::RegisterDLPack(m);
   omearrow::python::RegisterLazy(m);
   omearrow::python::RegisterIterators(m);
+  omearrow::python::RegisterFiles(m);
 }

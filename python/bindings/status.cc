@@ -13,6 +13,21 @@ arrow::Status StatusFromPythonError(nb::python_error& error) {
                        std::make_shared<PythonErrorDetail>(std::move(error)));
 }
 
+namespace {
+
+// Raises `type(message)`; bytes of the message that are not UTF-8 (text quoted from a
+// corrupt file) become U+FFFD instead of turning the error into a UnicodeDecodeError.
+[[noreturn]] void Raise(PyObject* type, const std::string& message) {
+  PyObject* text =
+      PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace");
+  if (text == nullptr) throw nb::python_error();
+  PyErr_SetObject(type, text);
+  Py_DECREF(text);
+  throw nb::python_error();
+}
+
+}  // namespace
+
 void RaiseStatus(const arrow::Status& status) {
   if (auto* detail = dynamic_cast<PythonErrorDetail*>(status.detail().get())) {
     if (detail->error().value().is_valid()) {
@@ -24,17 +39,19 @@ void RaiseStatus(const arrow::Status& status) {
   const std::string& message = status.message();
   switch (status.code()) {
     case arrow::StatusCode::Invalid:
-      throw nb::value_error(message.c_str());
+      Raise(PyExc_ValueError, message);
     case arrow::StatusCode::TypeError:
-      throw nb::type_error(message.c_str());
+      Raise(PyExc_TypeError, message);
     case arrow::StatusCode::IndexError:
-      throw nb::index_error(message.c_str());
+      Raise(PyExc_IndexError, message);
     case arrow::StatusCode::KeyError:
-      throw nb::key_error(message.c_str());
+      Raise(PyExc_KeyError, message);
     case arrow::StatusCode::OutOfMemory:
       throw std::bad_alloc();
+    case arrow::StatusCode::IOError:
+      Raise(PyExc_OSError, message);
     default:
-      throw std::runtime_error(message);
+      Raise(PyExc_RuntimeError, message);
   }
 }
 

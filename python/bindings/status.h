@@ -29,8 +29,10 @@ arrow::Status StatusFromPythonError(nanobind::python_error& error);
 
 // Raises the Python exception for `status` (which must not be OK):
 //   Invalid → ValueError, TypeError → TypeError, IndexError → IndexError,
-//   KeyError → KeyError, OutOfMemory → MemoryError, anything else → RuntimeError;
-// the message is the status message verbatim. A PythonErrorDetail is re-raised as is.
+//   KeyError → KeyError, OutOfMemory → MemoryError, IOError → OSError (unreadable,
+//   truncated or corrupt files), anything else → RuntimeError;
+// the message is the status message verbatim (bytes that are not UTF-8, e.g. quoted from a
+// corrupt file, become U+FFFD). A PythonErrorDetail is re-raised as is.
 [[noreturn]] void RaiseStatus(const arrow::Status& status);
 
 inline void ThrowIfError(const arrow::Status& status) {

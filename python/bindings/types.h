@@ -38,6 +38,7 @@ void RegisterDLPack(nanobind::module_& m);
 void RegisterView(nanobind::module_& m);
 void RegisterLazy(nanobind::module_& m);
 void RegisterIterators(nanobind::module_& m);
+void RegisterFiles(nanobind::module_& m);
 
 // A new _core.DLPackObject owning `tensor`.
 nanobind::object MakeDLPackObject(Tensor tensor);

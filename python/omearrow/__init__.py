@@ -8,8 +8,24 @@ casting and copies run in a C++ core; Arrow inputs are read zero-copy.
 import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the extension)
 
 from omearrow import _core  # noqa: F401
+from omearrow._files import (
+    OmeImage,
+    from_numpy,
+    open,  # noqa: A004
+    write_dataset,
+    write_parquet,
+)
 from omearrow._lazy import LazyTensorView
 from omearrow._tensor import TensorView
 
 __version__ = "0.1.0"
-__all__ = ["LazyTensorView", "TensorView", "__version__"]
+__all__ = [
+    "LazyTensorView",
+    "OmeImage",
+    "TensorView",
+    "__version__",
+    "from_numpy",
+    "open",
+    "write_dataset",
+    "write_parquet",
+]

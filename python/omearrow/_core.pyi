@@ -1,6 +1,7 @@
 """C++ core of omearrow (tensor views of OME-Arrow images)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 
 class Image:
@@ -165,4 +166,51 @@ class TileStream:
 def tile_stream(views: list[View], *, tile_size: object, shuffle: bool, seed: int, epoch: int, shard_index: int, shard_count: int, prefetch: int, source_label: str) -> TileStream:
     """
     The tiles of shard `shard_index` of `shard_count` for `epoch` (order: random.Random(seed + (epoch << 64)).shuffle of all tiles when shuffled).
+    """
+
+class ArrowArray:
+    """
+    An Arrow array produced by the core, exported to Python through the Arrow PyCapsule interface (pyarrow.array(obj) imports it zero-copy).
+    """
+
+    @property
+    def length(self) -> int:
+        """Number of values."""
+
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]:
+        """The (schema, array) PyCapsules of the Arrow C data interface."""
+
+def open_file(path: str, column: str | None, row: int, image_id: str | None) -> tuple[Image, str, str, list[tuple[str, str]]]:
+    """
+    Opens one image of a Parquet file, dataset directory or TIFF reading only metadata (core Open). Returns (image, format, column used ('' unless Parquet), warnings as (category, message)). Releases the GIL.
+    """
+
+def clear_row_cache() -> None:
+    """
+    Drops the process-wide cache of decoded list-encoded Parquet rows (for cold-read benchmarks; images in use keep their rows).
+    """
+
+def image_metadata(image: Image) -> dict[str, Any]:
+    """
+    The image's metadata as plain Python values: type, version, id, name, image_type, pixels_meta (dict, channels as a list of dicts), chunk_grid (dict or None), encoding.
+    """
+
+def image_from_dense(array: object, dim_order: str, image_id: str, name: str, image_type: str, channel_names: Sequence[str] | None, physical_size_x: float, physical_size_y: float, physical_size_z: float, physical_size_unit: str) -> Image:
+    """
+    An image over a NumPy array's memory (no copy; the array is kept alive); axes named by dim_order (core ImageFromDense). Strides must be non-negative.
+    """
+
+def encode_record(image: Image, encoding: str, chunk_shape: Sequence[int], chunk_compression: str, compression_level: int | None) -> ArrowArray:
+    """
+    The image as a one-row record in the canonical schema (core EncodeRecord), as an ArrowArray. Releases the GIL.
+    """
+
+def write_parquet(images: Sequence[Image], path: str, column: str, encoding: str, chunk_shape: Sequence[int], chunk_compression: str, compression_level: int | None, parquet_compression: str | None) -> None:
+    """
+    Writes one image per row to an OME-Arrow Parquet file (core WriteParquet). Releases the GIL.
+    """
+
+def write_dataset(images: Sequence[Image], image_ids: Sequence[str | None], dir: str, chunk_shape: Sequence[int] | None, compression: str | None, chunk_rows_per_row_group: int, overwrite: bool) -> None:
+    """
+    Writes images as a typed-chunk dataset directory (core WriteDataset). Releases the GIL.
     """

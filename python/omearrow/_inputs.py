@@ -66,8 +66,14 @@ def _cached(data: Any, policy: str, parse: Callable[[], _core.Image]) -> _core.I
 
 def image_from_data(data: Any, chunk_policy: Any) -> _core.Image:
     """Parses `data` (dict, StructScalar, StructArray, ChunkedArray, or any object with
-    ``__arrow_c_array__`` / ``__arrow_c_stream__``) into a core image."""
+    ``__arrow_c_array__`` / ``__arrow_c_stream__``) into a core image; an
+    ``omearrow.OmeImage`` (or a core image) is used as it is."""
     policy = str(chunk_policy)
+    if isinstance(data, _core.Image):
+        return data
+    core_image = getattr(data, "_image", None)
+    if isinstance(core_image, _core.Image):  # omearrow.OmeImage (a file, opened lazily)
+        return core_image
     if isinstance(data, pa.ChunkedArray):
         return _cached(data, policy, lambda: _core.image_from_stream(data, policy))
     if isinstance(data, pa.Array):
@@ -81,8 +87,8 @@ def image_from_data(data: Any, chunk_policy: Any) -> _core.Image:
     if hasattr(data, "__arrow_c_stream__"):
         return _core.image_from_stream(data, policy)
     raise TypeError(
-        "TensorView data must be a dict, pyarrow.StructScalar, pyarrow.StructArray or "
-        f"pyarrow.ChunkedArray, not {type(data).__name__}"
+        "TensorView data must be a dict, pyarrow.StructScalar, pyarrow.StructArray, "
+        f"pyarrow.ChunkedArray or omearrow.OmeImage, not {type(data).__name__}"
     )
 
 

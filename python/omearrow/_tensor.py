@@ -60,7 +60,8 @@ class TensorView:
 
     Args:
         data: OME-Arrow record as dict, ``pa.StructScalar``, 1-row ``pa.StructArray``
-            or ``pa.ChunkedArray`` (Arrow inputs are read zero-copy).
+            or ``pa.ChunkedArray`` (Arrow inputs are read zero-copy), or an image file
+            opened by ``omearrow.open`` (only the pixels the view touches are read).
         plane_loader: Optional callback ``plane_loader(t, z, c)`` returning one YX
             plane; when given, pixels come from it instead of ``data`` (converted as
             ``np.asarray(plane, dtype=self.dtype)``).

@@ -82,8 +82,9 @@ class TileDataset(IterableDataset):
         sources: Images: records (``pa.StructArray``, ``pa.StructScalar``,
             ``pa.ChunkedArray``, dict), ``TensorView`` / ``LazyTensorView`` objects
             (used with their own selection, layout and dtype), objects with a
-            ``tensor_view(**selection)`` method, or paths (through ``omearrow.open``
-            when available).
+            ``tensor_view(**selection)`` method, or paths (str / os.PathLike of
+            Parquet files, dataset directories, OME-TIFF/TIFF; opened lazily with
+            ``omearrow.open``).
         tile_size: ``(tile_h, tile_w)``.
         layout: Tile layout (letters C, Y, X / H, W; T and Z are single). Default CHW.
         dtype: Output dtype. Default: each image's ``pixels_meta.type``.

@@ -434,12 +434,22 @@ arrow::Result<std::pair<int, int64_t>> LocateRow(const parquet::FileMetaData& me
   return Status::IndexError(path, ": row ", row, " is out of range");
 }
 
-// Picks the record column: the requested one if it is an OME-Arrow struct, else the first
-// that is (with the reference's warning).
+// Picks the record column: the requested one if it is an OME-Arrow struct; a requested
+// column that exists but is not one is an error (the reference's messages); a missing one
+// falls back to the first OME-Arrow struct column (with the reference's warning).
 arrow::Result<int> ChooseColumn(const arrow::Schema& schema, const std::string& requested,
                                 const std::string& path, Warnings* warnings) {
   const int index = schema.GetFieldIndex(requested);
-  if (index >= 0 && IsOmeStruct(*schema.field(index))) return index;
+  if (index >= 0) {
+    const arrow::Field& field = *schema.field(index);
+    if (IsOmeStruct(field)) return index;
+    if (field.type()->id() != arrow::Type::STRUCT) {
+      return Status::Invalid(path, ": Column '", requested, "' is not a Struct; got ",
+                             field.type()->ToString(), ".");
+    }
+    return Status::Invalid(path, ": Column '", requested,
+                           "' does not have the expected OME-Arrow fields.");
+  }
   for (int i = 0; i < schema.num_fields(); ++i) {
     if (!IsOmeStruct(*schema.field(i))) continue;
     warnings->push_back({Warning::Category::kUserWarning,

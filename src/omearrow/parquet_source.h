@@ -23,8 +23,10 @@ using FileOpener =
 // Options for OpenParquet.
 struct ParquetOpenOptions {
   // The struct column holding the records; nullopt means "ome_arrow". When the column is
-  // missing or not an OME-Arrow struct, the first struct column with pixels_meta and
-  // planes/chunks is used, with the reference's warning.
+  // missing, the first struct column with pixels_meta and planes/chunks is used, with the
+  // reference's warning; a column that exists but is not an OME-Arrow struct is an error
+  // (the reference's "Column 'x' is not a Struct; got string." / "... does not have the
+  // expected OME-Arrow fields.").
   std::optional<std::string> column;
   // Which record (row of the file).
   int64_t row = 0;
