@@ -236,9 +236,15 @@ def test_writers_refuse_bad_arguments(tmp_path):
         omearrow.write_parquet([], tmp_path / "x.parquet")
     with pytest.raises(TypeError):
         omearrow.write_parquet(object(), tmp_path / "x.parquet")
-    with pytest.raises(FILE_ERRORS, match="no_such_dir"):
-        omearrow.write_parquet(pixels, tmp_path / "no_such_dir" / "x.parquet")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    with pytest.raises(FILE_ERRORS, match="a_file"):
+        omearrow.write_parquet(pixels, blocker / "x.parquet")
     assert not (tmp_path / "x.parquet").exists()
+    # Missing parent directories are created.
+    omearrow.write_parquet(pixels, tmp_path / "new" / "dir" / "x.parquet")
+    np.testing.assert_array_equal(full_array(omearrow.open(tmp_path / "new" / "dir" / "x.parquet")),
+                                  pixels)
 
 
 def test_non_utf8_metadata_text(tmp_path):
