@@ -1,11 +1,15 @@
 // _core.DLPackObject: the single-use object to_dlpack() returns, speaking the DLPack
 // Python protocol (__dlpack__ / __dlpack_device__), versioned or legacy capsules.
+#include <cstdint>
 #include <optional>
+#include <string>
 
 #include <arrow/c/dlpack_abi.h>
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
 
+#include "omearrow/cuda_export.h"
 #include "omearrow/dlpack.h"
 #include "omearrow/tensor_copy.h"
 #include "status.h"
@@ -40,21 +44,50 @@ bool WantsVersioned(nb::handle max_version) {
   return nb::cast<int>(max_version[0]) >= 1;
 }
 
+// The consumer's CUDA stream per the DLPack protocol: None → the legacy default stream
+// (1), 1 legacy, 2 per-thread default, > 2 a cudaStream_t; -1 → no synchronization
+// (returned as 0). 0 and other negatives are invalid.
+uintptr_t ConsumerStream(nb::handle stream) {
+  if (stream.is_none()) return 1;
+  const int64_t value = nb::cast<int64_t>(stream);
+  if (value == -1) return 0;
+  if (value <= 0) {
+    throw nb::value_error(
+        "stream must be None, -1, 1, 2 or a CUDA stream pointer for a CUDA tensor (0 is "
+        "ambiguous)");
+  }
+  return static_cast<uintptr_t>(value);
+}
+
 nb::object Dlpack(PyDLPack& self, nb::handle stream, nb::handle max_version,
                   nb::handle dl_device, std::optional<bool> copy) {
-  (void)stream;  // CPU tensors need no stream synchronization.
   if (!self.tensor.has_value()) {
     throw std::runtime_error("DLPack capsule has already been consumed and cannot be reused.");
   }
+  const DLDevice device = self.device;
   if (!dl_device.is_none()) {
     const int type = nb::cast<int>(dl_device[0]);
     const int id = nb::cast<int>(dl_device[1]);
-    if (type != kDLCPU || id != 0) {
-      throw nb::buffer_error("this tensor can only be exported to the CPU (device (1, 0))");
+    if (type != device.device_type || id != device.device_id) {
+      throw nb::buffer_error(("this tensor can only be exported to device (" +
+                              std::to_string(device.device_type) + ", " +
+                              std::to_string(device.device_id) + ")")
+                                 .c_str());
     }
   }
   Tensor tensor = *self.tensor;
-  if (copy.value_or(false) && !tensor.is_copy) tensor = Unwrap(CopyTensor(tensor));
+  if (copy.value_or(false) && !tensor.is_copy) {
+    if (!tensor.on_host()) throw nb::buffer_error("copy=True is not supported for this tensor");
+    tensor = Unwrap(CopyTensor(tensor));
+  }
+  if (device.device_type == kDLCUDA) {
+    // Order the consumer's stream after our host→device copy (CPU tensors need nothing).
+    const uintptr_t consumer = ConsumerStream(stream);
+    if (consumer != 0 && tensor.pending != nullptr) {
+      ThrowIfError(tensor.pending->OrderBefore(consumer));
+    }
+    tensor.pending.reset();
+  }
   const bool versioned = WantsVersioned(max_version);
   self.tensor.reset();
   PyObject* capsule = nullptr;
@@ -74,7 +107,8 @@ nb::object Dlpack(PyDLPack& self, nb::handle stream, nb::handle max_version,
 }  // namespace
 
 nb::object MakeDLPackObject(Tensor tensor) {
-  return nb::cast(PyDLPack{std::move(tensor)});
+  const DLDevice device = tensor.device;
+  return nb::cast(PyDLPack{std::move(tensor), device});
 }
 
 void RegisterDLPack(nb::module_& m) {
@@ -92,14 +126,49 @@ void RegisterDLPack(nb::module_& m) {
            "Hands the tensor to a consumer as a PyCapsule: 'dltensor_versioned' when "
            "max_version >= (1, 0) is asked for, else a legacy 'dltensor'. Single use: a "
            "second call raises RuntimeError. copy=True returns a fresh copy; a dl_device "
-           "other than CPU raises BufferError.")
+           "other than the tensor's raises BufferError. CUDA tensors: the consumer's "
+           "`stream` (None = legacy default stream, 1, 2 or a stream pointer) waits for "
+           "the host-to-device copy (cudaStreamWaitEvent); -1 skips synchronization.")
       .def(
-          "__dlpack_device__", [](const PyDLPack&) { return nb::make_tuple(int(kDLCPU), 0); },
+          "__dlpack_device__",
+          [](const PyDLPack& self) {
+            return nb::make_tuple(int(self.device.device_type), int(self.device.device_id));
+          },
           nb::sig("def __dlpack_device__(self) -> tuple[int, int]"),
-          "The (device type, device id) of the tensor: (1, 0), the CPU.")
+          "The (device type, device id) of the tensor: (1, 0) for the CPU, (2, id) for "
+          "CUDA device id.")
       .def_prop_ro(
           "consumed", [](const PyDLPack& self) { return !self.tensor.has_value(); },
           "True once __dlpack__ has handed the tensor out.");
+
+  m.def(
+      "cuda_status",
+      []() -> std::optional<std::string> {
+        const arrow::Status status = CudaAvailable();
+        if (status.ok()) return std::nullopt;
+        return status.message();
+      },
+      "None when device='cuda' can be used (CUDA runtime loaded, a device present), else "
+      "the error message device='cuda' raises. Loads the runtime on first call.");
+  m.def(
+      "cuda_memory_stats",
+      []() {
+        nb::dict stats;
+        const CudaExportStats exports = GetCudaExportStats();
+        stats["device_allocations"] = exports.live_allocations;
+        stats["device_bytes"] = exports.live_bytes;
+        if (CudaAvailable().ok()) {
+          const PoolStats pool = Unwrap(PinnedPool())->stats();
+          stats["pinned_allocated_bytes"] = pool.allocated_bytes;
+          stats["pinned_leased_bytes"] = pool.leased_bytes;
+          stats["pinned_allocations"] = pool.allocations;
+          stats["pinned_reuses"] = pool.reuses;
+        }
+        return stats;
+      },
+      nb::sig("def cuda_memory_stats() -> dict[str, int]"),
+      "Device memory held by live CUDA exports and the pinned staging pool's counters "
+      "(for leak checks and benchmarks).");
 }
 
 }  // namespace omearrow::python

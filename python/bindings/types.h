@@ -26,6 +26,7 @@ struct PyView {
 // _core.DLPackObject: a single-use DLPack producer over an exported tensor.
 struct PyDLPack {
   std::optional<Tensor> tensor;  // empty once consumed
+  DLDevice device{kDLCPU, 0};    // the tensor's device (kept after consumption)
 };
 
 // _core.LazyPlan: the memo of a deferred view.

@@ -94,15 +94,27 @@ class DLPackObject:
 
     def __dlpack__(self, stream: object | None = None, *, max_version: tuple[int, int] | None = None, dl_device: tuple[int, int] | None = None, copy: bool | None = None) -> object:
         """
-        Hands the tensor to a consumer as a PyCapsule: 'dltensor_versioned' when max_version >= (1, 0) is asked for, else a legacy 'dltensor'. Single use: a second call raises RuntimeError. copy=True returns a fresh copy; a dl_device other than CPU raises BufferError.
+        Hands the tensor to a consumer as a PyCapsule: 'dltensor_versioned' when max_version >= (1, 0) is asked for, else a legacy 'dltensor'. Single use: a second call raises RuntimeError. copy=True returns a fresh copy; a dl_device other than the tensor's raises BufferError. CUDA tensors: the consumer's `stream` (None = legacy default stream, 1, 2 or a stream pointer) waits for the host-to-device copy (cudaStreamWaitEvent); -1 skips synchronization.
         """
 
     def __dlpack_device__(self) -> tuple[int, int]:
-        """The (device type, device id) of the tensor: (1, 0), the CPU."""
+        """
+        The (device type, device id) of the tensor: (1, 0) for the CPU, (2, id) for CUDA device id.
+        """
 
     @property
     def consumed(self) -> bool:
         """True once __dlpack__ has handed the tensor out."""
+
+def cuda_status() -> str | None:
+    """
+    None when device='cuda' can be used (CUDA runtime loaded, a device present), else the error message device='cuda' raises. Loads the runtime on first call.
+    """
+
+def cuda_memory_stats() -> dict[str, int]:
+    """
+    Device memory held by live CUDA exports and the pinned staging pool's counters (for leak checks and benchmarks).
+    """
 
 class LazyPlan:
     """

@@ -215,8 +215,13 @@ class TensorView:
         """Export the view as a single-use DLPack object.
 
         Args:
-            device: Target device (``"cpu"``; ``"cuda"`` raises RuntimeError in this
-                build).
+            device: Target device. ``"cuda"``: materialized into pooled pinned host
+                memory and copied asynchronously to new memory on the current CUDA device
+                (no PyTorch needed); the consumer's stream waits for the copy
+                (``__dlpack__(stream=...)``). Without a CUDA runtime or device it raises
+                RuntimeError ("CUDA was requested but no CUDA runtime or device is
+                available (reason)"); with ``mode="arrow"`` ValueError
+                ("mode='arrow' does not support device='cuda'.").
             contiguous: With ``mode="numpy"``, materialize C-contiguous in the layout
                 (else in the reference's to_numpy() strides).
             mode: ``"arrow"``: a zero-copy, read-only 1-D view of the one stored plane
@@ -296,7 +301,9 @@ class TensorView:
                 order with the same values; an error in a worker is raised at the
                 ``next()`` that reaches its item. Closing the generator (or leaving
                 the loop and dropping it) stops and joins the workers.
-            device: Target device (``"cpu"``).
+            device: Target device, as in to_dlpack: ``"cuda"`` items are in device
+                memory; with prefetch, materialization, the host-to-device copy and the
+                caller's work overlap (at most ``prefetch`` items held ahead).
             contiguous: As in to_dlpack.
             mode: Export mode, as in to_dlpack.
 
@@ -344,7 +351,7 @@ class TensorView:
             shuffle: Whether to shuffle the tile order (as the reference).
             seed: Seed for deterministic shuffling (None: a new order each time).
             prefetch: Tiles materialized ahead on worker threads (see iter_dlpack).
-            device: Target device (``"cpu"``).
+            device: Target device (``"cpu"`` or ``"cuda"``, see iter_dlpack).
             contiguous: As in to_dlpack.
             mode: Must be ``"numpy"``.
 

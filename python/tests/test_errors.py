@@ -111,8 +111,10 @@ def test_export_errors(record):
         view.to_dlpack(mode="Pandas")
     with raises(ValueError, "mode='arrow' requires a single (t, z, c) selection."):
         view.to_dlpack()
-    with raises(RuntimeError, "CUDA was requested but no CUDA runtime or device is available"):
-        view.to_dlpack(device="cuda", mode="numpy")
+    if omearrow._core.cuda_status() is not None:  # test_cuda.py pins the full text
+        with pytest.raises(RuntimeError, match="^" + re.escape(
+                "CUDA was requested but no CUDA runtime or device is available (") + r".+\)$"):
+            view.to_dlpack(device="cuda", mode="numpy")
     one = omearrow.TensorView(record, t=0, z=0, c=0, roi=(0, 0, 5, 4))
     one.to_dlpack()  # matches the chunk exactly
     with raises(ValueError, "Chunk not found for the requested (t, z, c, roi)."):

@@ -123,8 +123,9 @@ Runtime::~Runtime() {
 arrow::Status Runtime::Check(Error error, std::string_view what) const {
   if (error == kSuccess) return arrow::Status::OK();
   const char* text = api_.GetErrorString(error);
-  return arrow::Status::IOError(what, " failed: ", text != nullptr ? text : "unknown error",
-                                " (CUDA error ", error, ")");
+  return arrow::Status::ExecutionError(what, " failed: ",
+                                       text != nullptr ? text : "unknown error",
+                                       " (CUDA error ", error, ")");
 }
 
 arrow::Result<int> Runtime::CurrentDevice() const {

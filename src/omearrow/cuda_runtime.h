@@ -85,7 +85,8 @@ class Runtime {
   const std::string& library() const { return library_; }
   int device_count() const { return device_count_; }
 
-  // OK for kSuccess, else IOError("<what> failed: <cudaGetErrorString>").
+  // OK for kSuccess, else ExecutionError("<what> failed: <cudaGetErrorString> (CUDA
+  // error N)") (RuntimeError in Python).
   arrow::Status Check(Error error, std::string_view what) const;
 
   // The calling thread's current device.

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -114,6 +115,14 @@ struct Event {
     cv.wait(lock, [&] { return completed >= generation; });
   }
 };
+
+// An event handle owns a reference; queued operations hold their own, so destroying an
+// event with work still queued on it is safe (CUDA defers the release likewise).
+struct EventHandle {
+  std::shared_ptr<Event> event = std::make_shared<Event>();
+};
+
+std::shared_ptr<Event> EventOf(void* handle) { return static_cast<EventHandle*>(handle)->event; }
 
 Stream* DefaultStream() {
   static Stream* stream = new Stream();  // never destroyed: lives until exit
@@ -218,12 +227,12 @@ Error cudaStreamSynchronize(void* stream) {
 }
 
 Error cudaEventCreateWithFlags(void** event, unsigned) {
-  *event = new Event();
+  *event = new EventHandle();
   return kSuccess;
 }
 
 Error cudaEventRecord(void* handle, void* stream) {
-  auto* event = static_cast<Event*>(handle);
+  std::shared_ptr<Event> event = EventOf(handle);
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(event->mutex);
@@ -234,13 +243,13 @@ Error cudaEventRecord(void* handle, void* stream) {
 }
 
 Error cudaEventQuery(void* handle) {
-  auto* event = static_cast<Event*>(handle);
+  std::shared_ptr<Event> event = EventOf(handle);
   std::lock_guard<std::mutex> lock(event->mutex);
   return event->completed >= event->recorded ? kSuccess : kNotReady;
 }
 
 Error cudaEventSynchronize(void* handle) {
-  auto* event = static_cast<Event*>(handle);
+  std::shared_ptr<Event> event = EventOf(handle);
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(event->mutex);
@@ -251,14 +260,12 @@ Error cudaEventSynchronize(void* handle) {
 }
 
 Error cudaEventDestroy(void* handle) {
-  auto* event = static_cast<Event*>(handle);
-  cudaEventSynchronize(event);  // CUDA defers the release until it completed
-  delete event;
+  delete static_cast<EventHandle*>(handle);
   return kSuccess;
 }
 
 Error cudaStreamWaitEvent(void* stream, void* handle, unsigned) {
-  auto* event = static_cast<Event*>(handle);
+  std::shared_ptr<Event> event = EventOf(handle);
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(event->mutex);
