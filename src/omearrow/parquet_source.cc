@@ -1,6 +1,10 @@
 #include "omearrow/parquet_source.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <list>
+#include <unordered_map>
 #include <mutex>
 #include <string>
 
@@ -466,10 +470,78 @@ arrow::Result<int> ChooseColumn(const arrow::Schema& schema, const std::string& 
                                "planes or chunks) found; columns: ", names);
 }
 
-}  // namespace
 
-arrow::Result<OpenedImage> OpenParquet(const std::string& path,
-                                       const ParquetOpenOptions& options) {
+// What an open learned from a file's metadata: enough to make a fresh Image (with fresh
+// pixel caches) without touching the file again.
+struct OpenRecipe {
+  RecordInfo info;
+  PixelsMeta meta;
+  std::optional<ChunkGrid> chunk_grid;
+  std::function<std::shared_ptr<const PixelSource>()> make_source;
+  Warnings warnings;
+  std::string column;
+
+  OpenedImage Make() const {
+    OpenedImage opened;
+    opened.image = std::make_shared<const Image>(info, meta, chunk_grid, make_source(),
+                                                 RecordOrigin::kStructArray);
+    opened.warnings = warnings;
+    opened.column = column;
+    return opened;
+  }
+};
+
+// Recipes of recently opened records, keyed by path, size, modification time, column and
+// row; the open file handle stays with them. A changed file (size or mtime) misses.
+class OpenRecipeCache {
+ public:
+  static OpenRecipeCache& Global() {
+    static auto* cache = new OpenRecipeCache();
+    return *cache;
+  }
+  std::shared_ptr<const OpenRecipe> Find(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second.second);
+    return it->second.first;
+  }
+  void Put(const std::string& key, std::shared_ptr<const OpenRecipe> recipe) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (entries_.count(key) != 0) return;
+    lru_.push_front(key);
+    entries_.emplace(key, std::make_pair(std::move(recipe), lru_.begin()));
+    while (entries_.size() > kCapacity) {
+      entries_.erase(lru_.back());
+      lru_.pop_back();
+    }
+  }
+
+ private:
+  static constexpr size_t kCapacity = 64;
+  std::mutex mutex_;
+  std::list<std::string> lru_;
+  std::unordered_map<std::string,
+                     std::pair<std::shared_ptr<const OpenRecipe>, std::list<std::string>::iterator>>
+      entries_;
+};
+
+// The recipe cache key of an unchanged local file, or "" when it cannot be stated.
+std::string RecipeKey(const std::string& path, const ParquetOpenOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const auto size = fs::file_size(path, error);
+  if (error) return "";
+  const auto mtime = fs::last_write_time(path, error);
+  if (error) return "";
+  return fs::absolute(path, error).string() + "\n" + std::to_string(size) + "\n" +
+         std::to_string(mtime.time_since_epoch().count()) + "\n" +
+         options.column.value_or("\x01default") + "\n" + std::to_string(options.row) + "\n" +
+         std::to_string(options.record.decoded_chunk_cache_bytes);
+}
+
+arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& path,
+                                                            const ParquetOpenOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto handle, OpenHandle(path, options.open_file));
   auto& reader = *handle->reader;
   std::shared_ptr<arrow::Schema> schema;
@@ -508,7 +580,7 @@ arrow::Result<OpenedImage> OpenParquet(const std::string& path,
   auto parts = ParseRecordParts(records, local_row);
   if (!parts.ok()) return parts.status().WithMessage(path, ": ", parts.status().message());
 
-  std::shared_ptr<const PixelSource> source;
+  auto recipe = std::make_shared<OpenRecipe>();
   const bool byte_chunks = parts->chunks.has_value() && leaves.pixel_bytes >= 0;
   if (byte_chunks) {
     std::string warning;
@@ -530,10 +602,17 @@ arrow::Result<OpenedImage> OpenParquet(const std::string& path,
       }
       first_slot += slots;
     }
-    ChunkIndex index = ChunkIndex::Build(table_result->chunks, parts->meta);
-    source = std::make_shared<ParquetByteChunkSource>(
-        handle, row_group, leaves.pixel_bytes, first_slot, std::move(*table_result),
-        std::move(index), parts->chunks->size(), options.record.decoded_chunk_cache_bytes);
+    auto index = std::make_shared<const ChunkIndex>(
+        ChunkIndex::Build(table_result->chunks, parts->meta));
+    auto chunk_table = std::make_shared<const ChunkTable>(std::move(*table_result));
+    const int leaf = leaves.pixel_bytes, group = row_group;
+    const int64_t entries = parts->chunks->size();
+    const int64_t cache_bytes = options.record.decoded_chunk_cache_bytes;
+    recipe->make_source = [=]() -> std::shared_ptr<const PixelSource> {
+      return std::make_shared<ParquetByteChunkSource>(handle, group, leaf, first_slot,
+                                                      *chunk_table, *index, entries,
+                                                      cache_bytes);
+    };
   } else if (parts->chunks.has_value() || parts->planes.has_value()) {
     const PixelEncoding encoding =
         parts->chunks.has_value() ? PixelEncoding::kListChunks : PixelEncoding::kPlanes;
@@ -541,16 +620,38 @@ arrow::Result<OpenedImage> OpenParquet(const std::string& path,
                             "\n" + std::to_string(metadata->size());
     // Only the payload leaves of the encoding in use (list files may carry both).
     const auto& payload = parts->chunks.has_value() ? leaves.chunk_pixels : leaves.plane_pixels;
-    source = std::make_shared<ParquetRowSource>(handle, row_group, local_row, column,
-                                                leaves.With(payload), encoding, options.record,
-                                                key);
+    const std::vector<int> read_leaves = leaves.With(payload);
+    const RecordOptions record = options.record;
+    const int group = row_group;
+    const int64_t row = local_row;
+    recipe->make_source = [=]() -> std::shared_ptr<const PixelSource> {
+      return std::make_shared<ParquetRowSource>(handle, group, row, column, read_leaves,
+                                                encoding, record, key);
+    };
   } else {
-    source = MakeEmptySource();
+    recipe->make_source = [] { return MakeEmptySource(); };
   }
-  opened.image = std::make_shared<const Image>(std::move(parts->info), std::move(parts->meta),
-                                               std::move(parts->chunk_grid), std::move(source),
-                                               RecordOrigin::kStructArray);
-  return opened;
+  recipe->info = std::move(parts->info);
+  recipe->meta = std::move(parts->meta);
+  recipe->chunk_grid = std::move(parts->chunk_grid);
+  recipe->warnings = std::move(opened.warnings);
+  recipe->column = std::move(opened.column);
+  return recipe;
+}
+
+}  // namespace
+
+arrow::Result<OpenedImage> OpenParquet(const std::string& path,
+                                       const ParquetOpenOptions& options) {
+  // Reopening an unchanged file reuses its parsed metadata (and open handle); each open
+  // still gets its own pixel caches. Injected file openers bypass the cache.
+  const std::string key = options.open_file ? "" : RecipeKey(path, options);
+  if (!key.empty()) {
+    if (auto recipe = OpenRecipeCache::Global().Find(key)) return recipe->Make();
+  }
+  ARROW_ASSIGN_OR_RAISE(auto recipe, ReadRecipe(path, options));
+  if (!key.empty()) OpenRecipeCache::Global().Put(key, recipe);
+  return recipe->Make();
 }
 
 arrow::Result<ParquetFileInfo> InspectParquet(const std::string& path,

@@ -366,3 +366,25 @@ TEST(DenseImageTest, DimOrderAndStrides) {
 
 }  // namespace
 }  // namespace omearrow
+
+namespace omearrow {
+namespace {
+
+TEST(ParquetTest, ReopeningReusesMetadataButSeesChangedFiles) {
+  const auto path = (TempDir() / "reopen.ome.parquet").string();
+  auto first = testing::MakeRandomImage(1, 1, 2, 16, 16, DType::kUInt16, 1);
+  ASSERT_OK(WriteParquet({FromDense(first)}, path));
+  ASSERT_OK_AND_ASSIGN(OpenedImage a, OpenParquet(path));
+  ASSERT_OK_AND_ASSIGN(OpenedImage b, OpenParquet(path));
+  EXPECT_NE(a.image.get(), b.image.get());  // fresh images (and pixel caches) each time
+  EXPECT_EQ(testing::ReadAllAsDoubles(b.image), testing::DenseValues(first));
+  // Replace the file with a different image: the next open must see it.
+  auto second = testing::MakeRandomImage(1, 2, 2, 16, 16, DType::kUInt16, 2);
+  ASSERT_OK(WriteParquet({FromDense(second)}, path));
+  ASSERT_OK_AND_ASSIGN(OpenedImage c, OpenParquet(path));
+  EXPECT_EQ(c.image->pixels_meta().size_c, 2);
+  EXPECT_EQ(testing::ReadAllAsDoubles(c.image), testing::DenseValues(second));
+}
+
+}  // namespace
+}  // namespace omearrow
