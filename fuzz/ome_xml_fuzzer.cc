@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (xml.ok()) {
     // Touch what readers use: every plane's IFD and the channel units.
     for (const auto& image : xml->images) {
-      int64_t sum = 0;
-      for (int64_t ifd : image.plane_ifd) sum += ifd;
+      uint64_t sum = 0;  // IFD numbers are unbounded without num_ifds: wrap, no UB
+      for (int64_t ifd : image.plane_ifd) sum += static_cast<uint64_t>(ifd);
       for (const auto& channel : image.channels) {
         if (channel.emission_wavelength.has_value()) {
           (void)omearrow::LengthToMicrometres(*channel.emission_wavelength,

@@ -139,6 +139,16 @@ TEST_F(LimitsTest, OmeXmlPlaneCountIsBounded) {
   EXPECT_STATUS_HAS(ParseOmeXml(xml), "claims 33554432 plane slots");
 }
 
+TEST_F(LimitsTest, OmeXmlIfdNumbersDoNotOverflow) {
+  const std::string xml =
+      "<OME><Image><Pixels DimensionOrder=\"XYZCT\" Type=\"uint8\" SizeX=\"1\" "
+      "SizeY=\"1\" SizeZ=\"2\" SizeC=\"1\" SizeT=\"1\"><TiffData "
+      "IFD=\"9223372036854775807\" PlaneCount=\"2\"/></Pixels></Image></OME>";
+  EXPECT_STATUS(ParseOmeXml(xml), Invalid,
+                "OME-XML: TiffData IFD 9223372036854775807 with PlaneCount 2 overflows the "
+                "IFD numbers");
+}
+
 TEST_F(LimitsTest, TiffDecodeBufferIsBounded) {
   const std::string path = std::string(OMEARROW_SOURCE_DIR) + "/testdata/z-series.ome.tiff";
   ASSERT_OK_AND_ASSIGN(auto image, OpenTiff(path));

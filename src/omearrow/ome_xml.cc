@@ -246,6 +246,11 @@ arrow::Status MapTiffData(const pugi::xml_node& pixels,
                                *options.num_ifds, " IFDs of the file");
       }
     }
+    // Fuzz fix: without num_ifds, IFD + PlaneCount - 1 could overflow int64.
+    if (count > std::numeric_limits<int64_t>::max() - ifd) {
+      return Status::Invalid("OME-XML: TiffData IFD ", ifd, " with PlaneCount ", count,
+                             " overflows the IFD numbers");
+    }
     if (count > num_planes - start) {
       return Status::Invalid("OME-XML: ", where.label, " (FirstZ ", first_z, ", FirstT ",
                              first_t, ", FirstC ", first_c, ", PlaneCount ", count,
