@@ -534,9 +534,10 @@ std::string RecipeKey(const std::string& path, const ParquetOpenOptions& options
   if (error) return "";
   const auto mtime = fs::last_write_time(path, error);
   if (error) return "";
+  // "\x01" "default" split: "\x01default" is one out-of-range hex escape (clang error).
   return fs::absolute(path, error).string() + "\n" + std::to_string(size) + "\n" +
          std::to_string(mtime.time_since_epoch().count()) + "\n" +
-         options.column.value_or("\x01default") + "\n" + std::to_string(options.row) + "\n" +
+         options.column.value_or("\x01" "default") + "\n" + std::to_string(options.row) + "\n" +
          std::to_string(options.record.decoded_chunk_cache_bytes);
 }
 
