@@ -39,7 +39,7 @@ test-asan: build-asan
 # is not instrumented; tsan.supp says what that needs.
 TSAN_TESTS := prefetch_test view_iterator_test tile_stream_test parallel_test \
   chunk_cache_test lazy_tensor_view_test materialize_test python_random_test \
-  tiff_source_test parquet_test concurrency_test
+  tiff_source_test concurrency_test
 empty :=
 space := $(empty) $(empty)
 test-tsan: build-tsan
