@@ -34,6 +34,42 @@ def _drain(iterator: _core.ViewIterator, stacklevel: int) -> Iterator[_core.DLPa
         iterator.close()
 
 
+def _view_iterator(
+    view: _core.View,
+    *,
+    kind: str,
+    batch_size: int | None,
+    tile_size: Sequence[int] | None,
+    tiles: Sequence[int] | None,
+    shuffle: bool,
+    seed: Any,
+    prefetch: int,
+    device: str,
+    contiguous: bool,
+    mode: str,
+) -> _core.ViewIterator:
+    """Builds the core iterator for iter_dlpack / iter_tiles_3d and raises its warnings
+    (e.g. the ``tiles=`` deprecation) at the caller's caller, even when building fails."""
+    raised: list[tuple[str, str]] = []
+    try:
+        return _core.view_iterator(
+            view,
+            kind=kind,
+            batch_size=batch_size,
+            tile_size=tile_size,
+            tiles=tiles,
+            shuffle=bool(shuffle),
+            seed=seed_int(seed) if shuffle else None,
+            prefetch=prefetch,
+            device=str(device),
+            contiguous=bool(contiguous),
+            mode=str(mode),
+            warnings=raised,
+        )
+    finally:
+        emit(raised, 3)
+
+
 def _require_torch() -> Any:
     try:
         import torch
@@ -310,24 +346,19 @@ class TensorView:
         Yields:
             A single-use DLPack object per batch or tile.
         """
-        raised: list[tuple[str, str]] = []
-        try:
-            iterator = _core.view_iterator(
-                self._view,
-                kind="dlpack",
-                batch_size=batch_size,
-                tile_size=tile_size,
-                tiles=tiles,
-                shuffle=bool(shuffle),
-                seed=seed_int(seed) if shuffle else None,
-                prefetch=prefetch,
-                device=str(device),
-                contiguous=bool(contiguous),
-                mode=str(mode),
-                warnings=raised,
-            )
-        finally:
-            emit(raised, 2)
+        iterator = _view_iterator(
+            self._view,
+            kind="dlpack",
+            batch_size=batch_size,
+            tile_size=tile_size,
+            tiles=tiles,
+            shuffle=shuffle,
+            seed=seed,
+            prefetch=prefetch,
+            device=device,
+            contiguous=contiguous,
+            mode=mode,
+        )
         yield from _drain(iterator, 2)
 
     def iter_tiles_3d(
@@ -358,18 +389,17 @@ class TensorView:
         Yields:
             A single-use DLPack object per 3-D tile.
         """
-        iterator = _core.view_iterator(
+        iterator = _view_iterator(
             self._view,
             kind="tiles_3d",
             batch_size=None,
             tile_size=tile_size,
             tiles=None,
-            shuffle=bool(shuffle),
-            seed=seed_int(seed) if shuffle else None,
+            shuffle=shuffle,
+            seed=seed,
             prefetch=prefetch,
-            device=str(device),
-            contiguous=bool(contiguous),
-            mode=str(mode),
-            warnings=[],
+            device=device,
+            contiguous=contiguous,
+            mode=mode,
         )
         yield from _drain(iterator, 2)
