@@ -83,7 +83,7 @@ bench: build
 	./build/materialize_benchmark --benchmark_min_time=0.2s
 
 format:
-	clang-format -i src/omearrow/*.h src/omearrow/*.cc src/omearrow/testing/*
+	clang-format -i $$(git ls-files "src/*.h" "src/*.cc" "fuzz/*.cc" "tools/*.cc" "python/bindings/*")
 
 clean:
 	rm -rf build build-asan build-tsan build-python build-fuzz

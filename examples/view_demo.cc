@@ -5,10 +5,11 @@
 #include <chrono>
 #include <cstdio>
 
-#include "omearrow/dlpack.h"
+#include "omearrow/io/record_writer.h"
+#include "omearrow/source/record.h"
+#include "omearrow/source/synthetic.h"
+#include "omearrow/tensor/dlpack.h"
 #include "omearrow/tensor_view.h"
-#include "omearrow/record_writer.h"
-#include "omearrow/synthetic.h"
 
 using namespace omearrow;
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "fuzz_util.h"
-#include "omearrow/chunk_index.h"
+#include "omearrow/source/chunk_index.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   omearrow::fuzz::InitProcess();

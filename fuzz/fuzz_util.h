@@ -10,7 +10,7 @@
 #include <string>
 
 #include "omearrow/tensor_view.h"
-#include "omearrow/view_limits.h"
+#include "omearrow/util/view_limits.h"
 
 namespace omearrow::fuzz {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "fuzz_util.h"
-#include "omearrow/ome_xml.h"
+#include "omearrow/io/ome_xml.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   omearrow::fuzz::InitProcess();

@@ -8,7 +8,7 @@
 #include <arrow/io/memory.h>
 
 #include "fuzz_util.h"
-#include "omearrow/parquet_source.h"
+#include "omearrow/io/parquet_source.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   omearrow::fuzz::InitProcess();

@@ -8,6 +8,7 @@
 
 #include "fuzz_util.h"
 #include "omearrow/image.h"
+#include "omearrow/source/record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   omearrow::fuzz::InitProcess();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -20,7 +21,8 @@
 #include <arrow/util/compression.h>
 
 #include "omearrow/image.h"
-#include "omearrow/record_writer.h"
+#include "omearrow/io/record_writer.h"
+#include "omearrow/source/record.h"
 #include "omearrow/testing/record_builder.h"
 
 namespace fs = std::filesystem;
@@ -221,6 +223,23 @@ void TestdataXmlSeeds(const fs::path& testdata, const fs::path& xml_dir) {
   }
 }
 
+// channels_json cells and manifests as the reference's json.dumps writes them.
+void JsonSeeds(const fs::path& dir) {
+  const std::pair<const char*, const char*> docs[] = {
+      {"channels", R"([{"id": "Channel:0:0", "name": "DNA", "emission_um": 0.461, )"
+                   R"("excitation_um": null, "illumination": "Epifluorescence", )"
+                   R"("color_rgba": 4294967295}, null])"},
+      {"channels-nan", R"([{"id": "c", "name": "\u00e9", "emission_um": NaN, )"
+                       R"("color_rgba": -1}])"},
+      {"manifest", "{\n  \"type\": \"ome.arrow\",\n  \"version\": \"0.1\",\n"
+                   "  \"layout\": \"typed-chunk-dataset\",\n  \"chunk_count\": 18,\n"
+                   "  \"choice\": {\"chunk_shape\": [1, 1, 1, 4, 4]}\n}"},
+  };
+  for (const auto& [name, text] : docs) {
+    WriteFile(dir / (std::string(name) + ".json"), text, std::strlen(text));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -230,7 +249,7 @@ int main(int argc, char** argv) {
   }
   const fs::path out = argv[1];
   for (const char* name : {"record_fuzzer", "parquet_fuzzer", "tiff_fuzzer", "ome_xml_fuzzer",
-                           "decompress_fuzzer"}) {
+                           "decompress_fuzzer", "json_fuzzer"}) {
     fs::create_directories(out / name);
   }
   arrow::Status status = RecordSeeds(out / "record_fuzzer", out / "parquet_fuzzer");
@@ -240,6 +259,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   TiffAndXmlSeeds(out / "tiff_fuzzer", out / "ome_xml_fuzzer");
+  JsonSeeds(out / "json_fuzzer");
   if (argc == 3) TestdataXmlSeeds(argv[2], out / "ome_xml_fuzzer");
   return 0;
 }

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "fuzz_util.h"
-#include "omearrow/tiff_source.h"
+#include "omearrow/io/tiff_source.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   omearrow::fuzz::InitProcess();

@@ -12,7 +12,7 @@ seconds=${1:-60}
 shift || true
 harnesses=("$@")
 ((${#harnesses[@]})) || harnesses=(record_fuzzer parquet_fuzzer tiff_fuzzer ome_xml_fuzzer
-                                    decompress_fuzzer)
+                                    decompress_fuzzer json_fuzzer)
 build=build-fuzz
 seeds=$build/seeds
 rm -rf "$seeds"

@@ -1,7 +1,7 @@
 """Writes the typed-chunk dataset fixtures under testdata/ with the reference package.
 
 Run from the repository root:  .venv/bin/python testdata/make_reference_datasets.py
-(ome-arrow 0.1.0, numpy, pyarrow 26). The C++ tests (src/omearrow/dataset_test.cc)
+(ome-arrow 0.1.0, numpy, pyarrow 26). The C++ tests (src/omearrow/io/dataset_test.cc)
 check the pixels against the formula below.
 """
 

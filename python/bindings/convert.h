@@ -10,10 +10,10 @@
 
 #include <nanobind/nanobind.h>
 
-#include "omearrow/dtype.h"
 #include "omearrow/selection.h"
+#include "omearrow/tensor/dtype.h"
 #include "omearrow/tensor_view.h"
-#include "omearrow/warning.h"
+#include "omearrow/util/warning.h"
 
 namespace omearrow::python {
 

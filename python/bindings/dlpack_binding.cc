@@ -9,9 +9,9 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
-#include "omearrow/cuda_export.h"
-#include "omearrow/dlpack.h"
-#include "omearrow/tensor_copy.h"
+#include "omearrow/cuda/cuda_export.h"
+#include "omearrow/tensor/dlpack.h"
+#include "omearrow/tensor/tensor_copy.h"
 #include "status.h"
 #include "types.h"
 

@@ -18,11 +18,11 @@
 
 #include "convert.h"
 #include "gil.h"
-#include "omearrow/dataset_writer.h"
-#include "omearrow/dense_source.h"
-#include "omearrow/open.h"
-#include "omearrow/record_writer.h"
-#include "omearrow/row_cache.h"
+#include "omearrow/io/dataset_writer.h"
+#include "omearrow/io/open.h"
+#include "omearrow/io/record_writer.h"
+#include "omearrow/io/row_cache.h"
+#include "omearrow/source/dense_source.h"
 #include "status.h"
 #include "types.h"
 

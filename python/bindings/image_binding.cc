@@ -9,6 +9,8 @@
 
 #include "arrow_import.h"
 #include "omearrow/image.h"
+#include "omearrow/source/callback_source.h"
+#include "omearrow/source/record.h"
 #include "plane_loader.h"
 #include "status.h"
 #include "convert.h"

@@ -14,10 +14,10 @@
 #include <nanobind/stl/vector.h>
 
 #include "convert.h"
-#include "omearrow/prefetch.h"
-#include "omearrow/python_random.h"
-#include "omearrow/tile_stream.h"
-#include "omearrow/view_iterator.h"
+#include "omearrow/iter/prefetch.h"
+#include "omearrow/iter/python_random.h"
+#include "omearrow/iter/tile_stream.h"
+#include "omearrow/iter/view_iterator.h"
 #include "status.h"
 #include "types.h"
 

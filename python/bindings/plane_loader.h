@@ -3,8 +3,9 @@
 
 #include <nanobind/nanobind.h>
 
-#include "omearrow/dtype.h"
 #include "omearrow/image.h"
+#include "omearrow/source/callback_source.h"
+#include "omearrow/tensor/dtype.h"
 
 namespace omearrow::python {
 

@@ -11,7 +11,7 @@
 
 #include "convert.h"
 #include "gil.h"
-#include "omearrow/dlpack.h"
+#include "omearrow/tensor/dlpack.h"
 #include "status.h"
 #include "types.h"
 

@@ -8,7 +8,7 @@
 
 #include "omearrow/image.h"
 #include "omearrow/lazy_tensor_view.h"
-#include "omearrow/tensor.h"
+#include "omearrow/tensor/tensor.h"
 #include "omearrow/tensor_view.h"
 
 namespace omearrow::python {

@@ -17,11 +17,21 @@ import pyarrow as pa
 from omearrow import _core
 from omearrow._lazy import LazyTensorView
 from omearrow._tensor import TensorView
+from omearrow._viewargs import (
+    ChannelPolicy,
+    ChunkPolicy,
+    IndexLike,
+    Roi,
+    Roi3d,
+    RoiNd,
+    RoiType,
+    Tile,
+    view_arguments,
+)
 from omearrow._warn import emit
 
 __all__ = ["OmeImage", "open", "from_numpy", "write_parquet", "write_dataset"]
 
-IndexLike = int | slice | Sequence[int] | None
 PathLike = str | os.PathLike[str]
 
 
@@ -179,15 +189,15 @@ class OmeImage:
         t: IndexLike = None,
         z: IndexLike = None,
         c: IndexLike = None,
-        roi: tuple[int, int, int, int] | None = None,
-        roi3d: tuple[int, int, int, int, int, int] | None = None,
-        roi_nd: tuple[int, ...] | None = None,
-        roi_type: Literal["2d", "2d_timelapse", "3d", "4d"] | None = None,
-        tile: tuple[int, int] | None = None,
+        roi: Roi | None = None,
+        roi3d: Roi3d | None = None,
+        roi_nd: RoiNd | None = None,
+        roi_type: RoiType | None = None,
+        tile: Tile | None = None,
         layout: str | None = None,
         dtype: np.dtype | None = None,
-        chunk_policy: Literal["auto", "combine", "keep"] = "auto",
-        channel_policy: Literal["error", "first"] = "error",
+        chunk_policy: ChunkPolicy = "auto",
+        channel_policy: ChannelPolicy = "error",
     ) -> LazyTensorView:
         """A deferred tensor view of this image (the reference's
         ``OMEArrow.scan(path).tensor_view(...)``).
@@ -205,21 +215,7 @@ class OmeImage:
         """
         if scene not in (None, 0):
             raise ValueError("Only scene=0 is supported for single-image records.")
-        return LazyTensorView(
-            loader=lambda: self,
-            t=t,
-            z=z,
-            c=c,
-            roi=roi,
-            roi3d=roi3d,
-            roi_nd=roi_nd,
-            roi_type=roi_type,
-            tile=tile,
-            layout=layout,
-            dtype=dtype,
-            chunk_policy=chunk_policy,
-            channel_policy=channel_policy,
-        )
+        return LazyTensorView(loader=lambda: self, **view_arguments(locals()))
 
 
 def _open(

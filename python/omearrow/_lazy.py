@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Literal, Sequence
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
 
 from omearrow import _core
 from omearrow._tensor import TensorView
+from omearrow._viewargs import (
+    UNSET,
+    ChannelPolicy,
+    ChunkPolicy,
+    IndexLike,
+    Roi,
+    Roi3d,
+    RoiNd,
+    RoiType,
+    Tile,
+    Unset,
+    given_selection,
+    view_arguments,
+)
 
 __all__ = ["LazyTensorView"]
-
-IndexLike = int | slice | Sequence[int] | None
-
-
-class _Unset:
-    """Typed sentinel for arguments that were not provided."""
-
-
-_UNSET: Any = _Unset()
 
 
 def _resolve_function(
@@ -71,32 +76,19 @@ class LazyTensorView:
         t: IndexLike = None,
         z: IndexLike = None,
         c: IndexLike = None,
-        roi: tuple[int, int, int, int] | None = None,
-        roi3d: tuple[int, int, int, int, int, int] | None = None,
-        roi_nd: tuple[int, ...] | None = None,
-        roi_type: Literal["2d", "2d_timelapse", "3d", "4d"] | None = None,
-        tile: tuple[int, int] | None = None,
+        roi: Roi | None = None,
+        roi3d: Roi3d | None = None,
+        roi_nd: RoiNd | None = None,
+        roi_type: RoiType | None = None,
+        tile: Tile | None = None,
         layout: str | None = None,
         dtype: np.dtype | None = None,
-        chunk_policy: Literal["auto", "combine", "keep"] = "auto",
-        channel_policy: Literal["error", "first"] = "error",
+        chunk_policy: ChunkPolicy = "auto",
+        channel_policy: ChannelPolicy = "error",
     ) -> None:
         self._loader = loader
         self._resolver = resolver
-        self._kwargs: dict[str, Any] = {
-            "t": t,
-            "z": z,
-            "c": c,
-            "roi": roi,
-            "roi3d": roi3d,
-            "roi_nd": roi_nd,
-            "roi_type": roi_type,
-            "tile": tile,
-            "layout": layout,
-            "dtype": dtype,
-            "chunk_policy": chunk_policy,
-            "channel_policy": channel_policy,
-        }
+        self._kwargs: dict[str, Any] = view_arguments(locals())
         self._resolved: list[TensorView] = []
         self._plan = _core.LazyPlan(
             _resolve_function(loader, resolver, self._kwargs, self._resolved)
@@ -121,28 +113,18 @@ class LazyTensorView:
     def select(
         self,
         *,
-        t: IndexLike | _Unset = _UNSET,
-        z: IndexLike | _Unset = _UNSET,
-        c: IndexLike | _Unset = _UNSET,
-        roi: tuple[int, int, int, int] | None | _Unset = _UNSET,
-        roi3d: tuple[int, int, int, int, int, int] | None | _Unset = _UNSET,
-        roi_nd: tuple[int, ...] | None | _Unset = _UNSET,
-        roi_type: Literal["2d", "2d_timelapse", "3d", "4d"] | None | _Unset = _UNSET,
-        tile: tuple[int, int] | None | _Unset = _UNSET,
+        t: IndexLike | Unset = UNSET,
+        z: IndexLike | Unset = UNSET,
+        c: IndexLike | Unset = UNSET,
+        roi: Roi | None | Unset = UNSET,
+        roi3d: Roi3d | None | Unset = UNSET,
+        roi_nd: RoiNd | None | Unset = UNSET,
+        roi_type: RoiType | None | Unset = UNSET,
+        tile: Tile | None | Unset = UNSET,
     ) -> "LazyTensorView":
         """Return a new lazy plan with updated index/ROI selections: arguments not
         given keep their value, an explicit ``None`` resets one."""
-        given = {
-            "t": t,
-            "z": z,
-            "c": c,
-            "roi": roi,
-            "roi3d": roi3d,
-            "roi_nd": roi_nd,
-            "roi_type": roi_type,
-            "tile": tile,
-        }
-        return self._spawn(**{k: v for k, v in given.items() if v is not _UNSET})
+        return self._spawn(**given_selection(locals()))
 
     @property
     def dtype(self) -> np.dtype:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Literal, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -10,12 +10,19 @@ import pyarrow as pa
 from omearrow import _core
 from omearrow._inputs import dtype_name, image_from_data
 from omearrow._seed import seed_int
+from omearrow._viewargs import (
+    ChannelPolicy,
+    ChunkPolicy,
+    IndexLike,
+    Roi,
+    Roi3d,
+    RoiNd,
+    RoiType,
+    Tile,
+)
 from omearrow._warn import emit
 
 __all__ = ["TensorView"]
-
-IndexLike = int | slice | Sequence[int] | None
-
 
 def _drain(iterator: _core.ViewIterator, stacklevel: int) -> Iterator[_core.DLPackObject]:
     """Yields the core iterator's items, raising their warnings (`stacklevel` as seen by
@@ -135,15 +142,15 @@ class TensorView:
         t: IndexLike = None,
         z: IndexLike = None,
         c: IndexLike = None,
-        roi: tuple[int, int, int, int] | None = None,
-        roi3d: tuple[int, int, int, int, int, int] | None = None,
-        roi_nd: tuple[int, ...] | None = None,
-        roi_type: Literal["2d", "2d_timelapse", "3d", "4d"] | None = None,
-        tile: tuple[int, int] | None = None,
+        roi: Roi | None = None,
+        roi3d: Roi3d | None = None,
+        roi_nd: RoiNd | None = None,
+        roi_type: RoiType | None = None,
+        tile: Tile | None = None,
         layout: str | None = None,
         dtype: np.dtype | None = None,
-        chunk_policy: Literal["auto", "combine", "keep"] = "auto",
-        channel_policy: Literal["error", "first"] = "error",
+        chunk_policy: ChunkPolicy = "auto",
+        channel_policy: ChannelPolicy = "error",
     ) -> None:
         image = image_from_data(data, chunk_policy)
         out_dtype = None if dtype is None else dtype_name(dtype)

@@ -1,6 +1,6 @@
 #include "omearrow/layout.h"
 
-#include "omearrow/text_internal.h"
+#include "omearrow/util/text.h"
 
 #include <algorithm>
 #include <cctype>

@@ -10,8 +10,8 @@
 
 #include <arrow/result.h>
 
-#include "omearrow/dtype.h"
 #include "omearrow/selection.h"
+#include "omearrow/tensor/dtype.h"
 
 namespace omearrow {
 

@@ -4,8 +4,8 @@
 #include <memory>
 #include <vector>
 
-#include "omearrow/cast_internal.h"
-#include "omearrow/parallel.h"
+#include "omearrow/tensor/cast_internal.h"
+#include "omearrow/util/parallel.h"
 
 namespace omearrow {
 

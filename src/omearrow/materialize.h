@@ -6,10 +6,10 @@
 
 #include <arrow/status.h>
 
-#include "omearrow/dtype.h"
 #include "omearrow/image.h"
 #include "omearrow/layout.h"
 #include "omearrow/selection.h"
+#include "omearrow/tensor/dtype.h"
 
 namespace omearrow {
 

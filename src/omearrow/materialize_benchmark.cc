@@ -11,9 +11,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include "omearrow/aligned_buffer.h"
 #include "omearrow/tensor_view.h"
 #include "omearrow/testing/record_builder.h"
+#include "omearrow/util/aligned_buffer.h"
 
 namespace omearrow {
 namespace {

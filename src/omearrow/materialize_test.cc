@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "omearrow/chunk_source.h"
+#include "omearrow/source/chunk_source.h"
 #include "omearrow/tensor_view.h"
 #include "omearrow/testing/gtest_util.h"
 #include "omearrow/testing/record_builder.h"

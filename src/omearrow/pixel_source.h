@@ -10,7 +10,7 @@
 #include <arrow/result.h>
 #include <arrow/status.h>
 
-#include "omearrow/dtype.h"
+#include "omearrow/tensor/dtype.h"
 
 namespace omearrow {
 

@@ -6,11 +6,11 @@
 
 #include <arrow/status.h>
 
-#include "omearrow/aligned_buffer.h"
-#include "omearrow/cuda_export.h"
-#include "omearrow/dlpack.h"
-#include "omearrow/text_internal.h"
-#include "omearrow/view_limits.h"
+#include "omearrow/cuda/cuda_export.h"
+#include "omearrow/tensor/dlpack.h"
+#include "omearrow/util/aligned_buffer.h"
+#include "omearrow/util/text.h"
+#include "omearrow/util/view_limits.h"
 
 namespace omearrow {
 
@@ -245,7 +245,10 @@ arrow::Result<Tensor> TensorView::Export(std::string_view device, bool contiguou
     if (parsed_mode == ExportMode::kArrow) {
       return Status::Invalid("mode='arrow' does not support device='cuda'.");
     }
-    return ExportToCuda(*this, order);
+    ARROW_ASSIGN_OR_RAISE(int64_t bytes, MaterializedBytes(order));
+    return ExportToCuda(bytes, [&](uint8_t* destination, int64_t capacity) {
+      return MaterializeTo(destination, capacity, order);
+    });
   }
   if (parsed_mode == ExportMode::kArrow) return StoredValues(warnings);
   return Materialize(order);

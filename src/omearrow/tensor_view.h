@@ -11,13 +11,14 @@
 #include <arrow/c/dlpack_abi.h>
 #include <arrow/result.h>
 
-#include "omearrow/dtype.h"
+#include "omearrow/cuda/cuda_runtime.h"  // kCudaUnavailable
 #include "omearrow/image.h"
 #include "omearrow/layout.h"
 #include "omearrow/materialize.h"
 #include "omearrow/selection.h"
-#include "omearrow/tensor.h"
-#include "omearrow/warning.h"
+#include "omearrow/tensor/dtype.h"
+#include "omearrow/tensor/tensor.h"
+#include "omearrow/util/warning.h"
 
 namespace omearrow {
 
@@ -135,10 +136,5 @@ class TensorView {
   Warnings warnings_;
   std::shared_ptr<Cache> cache_;
 };
-
-// Text of the error for device="cuda" on a build or machine without CUDA (followed by
-// the reason in parentheses).
-inline constexpr std::string_view kCudaUnavailable =
-    "CUDA was requested but no CUDA runtime or device is available";
 
 }  // namespace omearrow

@@ -5,10 +5,10 @@
 #include <sstream>
 
 #include "commands.h"
-#include "omearrow/dataset_writer.h"
-#include "omearrow/open.h"
-#include "omearrow/record_writer.h"
-#include "omearrow/text_internal.h"
+#include "omearrow/io/dataset_writer.h"
+#include "omearrow/io/open.h"
+#include "omearrow/io/record_writer.h"
+#include "omearrow/util/text.h"
 
 namespace omearrow::cli {
 namespace {

@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "commands.h"
-#include "omearrow/open.h"
-#include "omearrow/record_writer.h"
-#include "omearrow/row_cache.h"
-#include "omearrow/synthetic.h"
+#include "omearrow/io/open.h"
+#include "omearrow/io/record_writer.h"
+#include "omearrow/io/row_cache.h"
+#include "omearrow/iter/view_iterator.h"
+#include "omearrow/source/synthetic.h"
 #include "omearrow/tensor_view.h"
-#include "omearrow/view_iterator.h"
 
 namespace omearrow::cli {
 namespace {

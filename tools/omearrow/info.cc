@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "commands.h"
-#include "omearrow/open.h"
+#include "omearrow/io/open.h"
 
 namespace omearrow::cli {
 namespace {

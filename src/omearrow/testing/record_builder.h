@@ -10,8 +10,10 @@
 #include <arrow/array.h>
 #include <arrow/result.h>
 
-#include "omearrow/dtype.h"
 #include "omearrow/image.h"
+#include "omearrow/source/callback_source.h"
+#include "omearrow/source/record.h"
+#include "omearrow/tensor/dtype.h"
 
 namespace omearrow::testing {
 

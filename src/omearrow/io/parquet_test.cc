@@ -1,0 +1,390 @@
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+
+#include <arrow/io/file.h>
+#include <arrow/table.h>
+#include <gtest/gtest.h>
+#include <arrow/util/key_value_metadata.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/writer.h>
+
+#include "omearrow/io/parquet_source.h"
+#include "omearrow/io/record_writer.h"
+#include "omearrow/io/row_cache.h"
+#include "omearrow/source/dense_source.h"
+#include "omearrow/tensor_view.h"
+#include "omearrow/testing/gtest_util.h"
+#include "omearrow/testing/record_builder.h"
+
+namespace omearrow {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::BuildRecord;
+using testing::DenseImage;
+using testing::MakeRandomImage;
+
+fs::path TempDir() {
+  static const fs::path dir = [] {
+    fs::path d = fs::temp_directory_path() / ("omearrow_parquet_test_" + std::to_string(::getpid()));
+    fs::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+std::shared_ptr<const Image> FromDense(const DenseImage& dense) {
+  return ImageFromStructArray(BuildRecord(dense, {}).ValueOrDie()).ValueOrDie();
+}
+
+
+// Wraps a file and counts the bytes read through it.
+class CountingFile : public arrow::io::RandomAccessFile {
+ public:
+  CountingFile(std::shared_ptr<arrow::io::RandomAccessFile> inner, std::atomic<int64_t>* bytes)
+      : inner_(std::move(inner)), bytes_(bytes) {}
+  arrow::Status Close() override { return inner_->Close(); }
+  bool closed() const override { return inner_->closed(); }
+  arrow::Result<int64_t> Tell() const override { return inner_->Tell(); }
+  arrow::Status Seek(int64_t position) override { return inner_->Seek(position); }
+  arrow::Result<int64_t> GetSize() override { return inner_->GetSize(); }
+  arrow::Result<int64_t> Read(int64_t n, void* out) override {
+    ARROW_ASSIGN_OR_RAISE(int64_t got, inner_->Read(n, out));
+    *bytes_ += got;
+    return got;
+  }
+  arrow::Result<std::shared_ptr<arrow::Buffer>> Read(int64_t n) override {
+    ARROW_ASSIGN_OR_RAISE(auto buffer, inner_->Read(n));
+    *bytes_ += buffer->size();
+    return buffer;
+  }
+  arrow::Result<int64_t> ReadAt(int64_t position, int64_t n, void* out) override {
+    ARROW_ASSIGN_OR_RAISE(int64_t got, inner_->ReadAt(position, n, out));
+    *bytes_ += got;
+    return got;
+  }
+  arrow::Result<std::shared_ptr<arrow::Buffer>> ReadAt(int64_t position, int64_t n) override {
+    ARROW_ASSIGN_OR_RAISE(auto buffer, inner_->ReadAt(position, n));
+    *bytes_ += buffer->size();
+    return buffer;
+  }
+
+ private:
+  std::shared_ptr<arrow::io::RandomAccessFile> inner_;
+  std::atomic<int64_t>* bytes_;
+};
+
+struct RoundTrip {
+  const char* name;
+  ChunkEncoding encoding;
+  const char* codec;
+  DType dtype;
+};
+
+class ParquetRoundTripTest : public ::testing::TestWithParam<RoundTrip> {};
+
+TEST_P(ParquetRoundTripTest, WritesAndReadsPixelExact) {
+  const RoundTrip& p = GetParam();
+  auto dense = MakeRandomImage(2, 3, 5, 37, 45, p.dtype, 17);
+  ParquetWriteOptions options;
+  options.record.encoding = p.encoding;
+  options.record.chunk_compression = p.codec;
+  options.record.chunk_shape = {2, 16, 32};
+  const auto path = (TempDir() / (std::string(p.name) + ".ome.parquet")).string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, path, options));
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path));
+  EXPECT_TRUE(opened.warnings.empty());
+  EXPECT_EQ(opened.column, "ome_arrow");
+  const auto& pm = opened.image->pixels_meta();
+  EXPECT_EQ(pm.size_z, 5);
+  EXPECT_EQ(pm.type, std::string(DTypeName(p.dtype)));
+  ASSERT_TRUE(opened.image->chunk_grid().has_value());
+  EXPECT_EQ(opened.image->chunk_grid()->chunk_x, 32);
+  EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(dense));
+
+  // The file's schema is exactly the reference's canonical struct type.
+  auto file = arrow::io::ReadableFile::Open(path).ValueOrDie();
+  auto reader = parquet::arrow::OpenFile(file, arrow::default_memory_pool()).ValueOrDie();
+  std::shared_ptr<arrow::Schema> schema;
+  ASSERT_OK(reader->GetSchema(&schema));
+  EXPECT_TRUE(schema->field(0)->type()->Equals(p.encoding == ChunkEncoding::kBytes
+                                                   ? OmeArrowByteStructType()
+                                                   : OmeArrowStructType()))
+      << schema->field(0)->type()->ToString();
+  ASSERT_NE(schema->metadata(), nullptr);
+  EXPECT_EQ(schema->metadata()->Get("ome.arrow.type").ValueOrDie(), "ome.arrow");
+  EXPECT_EQ(schema->metadata()->Get("ome.arrow.version").ValueOrDie(), kOmeArrowFormatVersion);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Encodings, ParquetRoundTripTest,
+    ::testing::Values(RoundTrip{"bytes_zstd_u16", ChunkEncoding::kBytes, "zstd", DType::kUInt16},
+                      RoundTrip{"bytes_lz4_f32", ChunkEncoding::kBytes, "lz4", DType::kFloat32},
+                      RoundTrip{"bytes_raw_i16", ChunkEncoding::kBytes, "none", DType::kInt16},
+                      RoundTrip{"bytes_auto_u8", ChunkEncoding::kBytes, "auto", DType::kUInt8},
+                      RoundTrip{"bytes_zstd_f64", ChunkEncoding::kBytes, "zstd", DType::kFloat64},
+                      RoundTrip{"list_u16", ChunkEncoding::kList, "none", DType::kUInt16},
+                      RoundTrip{"list_u8", ChunkEncoding::kList, "none", DType::kUInt8}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ParquetTest, ListEncodingRefusesWideDtypes) {
+  auto dense = MakeRandomImage(1, 1, 1, 4, 4, DType::kFloat32, 1);
+  ParquetWriteOptions options;
+  options.record.encoding = ChunkEncoding::kList;
+  EXPECT_STATUS_HAS(WriteParquet({FromDense(dense)}, (TempDir() / "x.parquet").string(), options),
+                    "list encoding stores uint16 pixels; a float32 image needs encoding='bytes'");
+}
+
+TEST(ParquetTest, ReadingAPlaneReadsOnlyItsChunkBytes) {
+  // Three images, one per row group. Opening reads metadata only; reading one plane of a
+  // byte-chunked image reads at most twice that plane's chunk bytes (here exactly one
+  // 1x256x256 chunk, located through the payload length prefixes), never other images'.
+  std::vector<DenseImage> dense;
+  std::vector<std::shared_ptr<const Image>> images;
+  for (int i = 0; i < 3; ++i) {
+    dense.push_back(MakeRandomImage(1, 2, 4, 256, 256, DType::kUInt16, 5 + i));
+    images.push_back(FromDense(dense.back()));
+  }
+  ParquetWriteOptions options;
+  options.record.chunk_compression = "none";
+  options.record.chunk_shape = {1, 256, 256};
+  const auto path = (TempDir() / "counting.ome.parquet").string();
+  ASSERT_OK(WriteParquet(images, path, options));
+  const int64_t file_size = static_cast<int64_t>(fs::file_size(path));
+  std::atomic<int64_t> bytes{0};
+  ParquetOpenOptions open_options;
+  open_options.row = 1;
+  open_options.open_file = [&](const std::string& p)
+      -> arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> {
+    ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::ReadableFile::Open(p));
+    return std::make_shared<CountingFile>(file, &bytes);
+  };
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, open_options));
+  const int64_t metadata_bytes = bytes.load();
+  const int64_t plane_bytes = 256 * 256 * 2;
+  const int64_t row_payload = 8 * plane_bytes;
+  // Parquet readers fetch the file's last 64 KiB to find the footer; beyond that,
+  // opening reads only the small metadata leaves.
+  EXPECT_LT(metadata_bytes, 64 * 1024 + 8 * 1024) << "opening must read metadata only";
+  int64_t total = 0;
+  for (auto [c, z] : {std::pair<int64_t, int64_t>{1, 3}, {0, 0}, {1, 1}}) {
+    const int64_t before = bytes.load();
+    ViewOptions view_options;
+    view_options.selection.c = IndexSpec::Index(c);
+    view_options.selection.z = IndexSpec::Index(z);
+    ASSERT_OK_AND_ASSIGN(auto view, TensorView::Make(opened.image, view_options));
+    ASSERT_OK_AND_ASSIGN(Tensor plane, view.Materialize());
+    const auto* p = reinterpret_cast<const uint16_t*>(plane.data);
+    EXPECT_EQ(p[1000], dense[1].At(0, c, z, 1000 / 256, 1000 % 256));
+    const int64_t read = bytes.load() - before;
+    EXPECT_LE(read, 2 * plane_bytes) << "plane c=" << c << " z=" << z << " read " << read;
+    EXPECT_GE(read, plane_bytes);
+    total += read;
+  }
+  EXPECT_LE(total, 3 * plane_bytes + row_payload / 8) << "read " << total;
+  EXPECT_LT(metadata_bytes + total, file_size / 2);
+  RecordProperty("metadata_bytes", std::to_string(metadata_bytes));
+  RecordProperty("three_planes_bytes", std::to_string(total));
+  RecordProperty("file_bytes", std::to_string(file_size));
+}
+
+TEST(ParquetTest, ListRowsAreDecodedOnceThroughTheRowCache) {
+  auto dense = MakeRandomImage(1, 1, 3, 16, 16, DType::kUInt16, 5);
+  ParquetWriteOptions options;
+  options.record.encoding = ChunkEncoding::kList;
+  const auto path = (TempDir() / "rowcache.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, path, options));
+  const int64_t misses = RowCache::Global().misses();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path));
+    EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(dense));
+  }
+  EXPECT_EQ(RowCache::Global().misses() - misses, 1);
+}
+
+TEST(ParquetTest, MultiImageFilesAnyRowAndColumnChoice) {
+  auto a = MakeRandomImage(1, 1, 2, 8, 9, DType::kUInt16, 1);
+  auto b = MakeRandomImage(1, 2, 1, 5, 6, DType::kUInt8, 2);
+  ParquetWriteOptions options;
+  options.column = "images";
+  options.record.chunk_shape = {1, 4, 4};
+  const auto path = (TempDir() / "multi.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(a), FromDense(b)}, path, options));
+  ParquetOpenOptions open_options;
+  open_options.row = 1;
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, open_options));
+  ASSERT_EQ(opened.warnings.size(), 1u);
+  EXPECT_EQ(opened.warnings[0].message,
+            "Requested column 'ome_arrow' was not usable or not found. Auto-detected "
+            "OME-Arrow column 'images'.");
+  EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(b));
+  open_options.column = "images";
+  open_options.row = 0;
+  ASSERT_OK_AND_ASSIGN(opened, OpenParquet(path, open_options));
+  EXPECT_TRUE(opened.warnings.empty());
+  EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(a));
+  open_options.row = 2;
+  EXPECT_STATUS(OpenParquet(path, open_options), IndexError,
+                path + ": row 2 is out of range (the file has 2 rows)");
+  ASSERT_OK_AND_ASSIGN(auto info, InspectParquet(path));
+  EXPECT_EQ(info.num_rows, 2);
+  EXPECT_EQ(info.num_row_groups, 2);  // one row per row group
+}
+
+fs::path TestData(const std::string& name) {
+  return fs::path(OMEARROW_SOURCE_DIR) / "testdata" / name;
+}
+
+TEST(ParquetTest, JumpFileLooselyTypedRowsMatchAFullRead) {
+  const auto path = TestData("BR00117006.ome.parquet").string();
+  // Independent read: the whole table through parquet::arrow, then the in-memory parser.
+  auto file = arrow::io::ReadableFile::Open(path).ValueOrDie();
+  auto reader = parquet::arrow::OpenFile(file, arrow::default_memory_pool()).ValueOrDie();
+  std::shared_ptr<arrow::Table> table;
+  ASSERT_OK(reader->ReadTable(&table));
+  for (const char* column : {"Image_FileName_OrigDNA_OMEArrow_ORIG",
+                             "Image_FileName_OrigRNA_OMEArrow_ORIG",
+                             "Image_FileName_OrigAGP_OMEArrow_ORIG"}) {
+    for (int64_t row = 0; row < 3; ++row) {
+      SCOPED_TRACE(std::string(column) + " row " + std::to_string(row));
+      auto full = table->GetColumnByName(column)->Slice(row, 1)->chunk(0);
+      ASSERT_OK_AND_ASSIGN(auto expected, ImageFromArray(full, 0));
+      ParquetOpenOptions options;
+      options.column = column;
+      options.row = row;
+      ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, options));
+      EXPECT_EQ(opened.image->pixels_meta().type, "uint16");
+      EXPECT_EQ(opened.image->pixels_meta().size_x, expected->pixels_meta().size_x);
+      EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::ReadAllAsDoubles(expected));
+    }
+  }
+  ParquetOpenOptions options;
+  options.column = "Image_FileName_OrigDNA_OMEArrow_ORIG";
+  ASSERT_OK_AND_ASSIGN(OpenedImage first, OpenParquet(path, options));
+  EXPECT_EQ(first.image->pixels_meta().size_y, 72);
+  EXPECT_EQ(first.image->pixels_meta().size_x, 84);
+  // The COMP columns hold 3 samples per pixel under size_c=1: a clear error, as in the
+  // reference (which fails to reshape them).
+  options.column = "Image_FileName_OrigRNA_OMEArrow_COMP";
+  ASSERT_OK_AND_ASSIGN(OpenedImage comp, OpenParquet(path, options));
+  EXPECT_STATUS_HAS(TensorView::Make(comp.image).ValueOrDie().Materialize(),
+                    "planes[0].pixels length 18144 != size_x*size_y 6048");
+  // The all-null struct column is not an image; the default column falls back.
+  ASSERT_OK_AND_ASSIGN(OpenedImage fallback, OpenParquet(path));
+  ASSERT_EQ(fallback.warnings.size(), 1u);
+  // A requested column that exists but holds no records is an error (the reference's
+  // ValueError text), not a fallback.
+  options.column = "Image_FileName_OrigDNA";
+  EXPECT_STATUS(OpenParquet(path, options), Invalid,
+                path + ": Column 'Image_FileName_OrigDNA' is not a Struct; got string.");
+  options.column = "Image_FileName_OrigAGP_OMEArrow_LABL";
+  EXPECT_STATUS(OpenParquet(path, options), Invalid,
+                path + ": Column 'Image_FileName_OrigAGP_OMEArrow_LABL' is not a Struct; "
+                       "got null.");
+}
+
+TEST(ParquetTest, BadFilesGiveErrorsNamingTheFile) {
+  const auto missing = (TempDir() / "missing.parquet").string();
+  EXPECT_STATUS_HAS(OpenParquet(missing), missing);
+  const auto garbage = (TempDir() / "garbage.parquet").string();
+  std::ofstream(garbage) << "this is not parquet at all, just some bytes";
+  EXPECT_STATUS_HAS(OpenParquet(garbage), garbage + ": not a readable Parquet file");
+
+  auto dense = MakeRandomImage(1, 1, 2, 64, 64, DType::kUInt16, 3);
+  ParquetWriteOptions options;
+  options.record.chunk_shape = {1, 32, 32};
+  const auto good = (TempDir() / "good.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, good, options));
+  std::ifstream in(good, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto truncated = (TempDir() / "truncated.ome.parquet").string();
+  std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  EXPECT_STATUS_HAS(OpenParquet(truncated), truncated);
+
+  // Corrupt one payload byte in the middle of the file: opening works (metadata intact),
+  // reading the chunk fails with a clear error (zstd frame checks), never a crash.
+  std::string corrupt = bytes;
+  const size_t middle = corrupt.size() / 2;
+  for (size_t i = middle; i < middle + 64; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5A);
+  const auto corrupted = (TempDir() / "corrupt.ome.parquet").string();
+  std::ofstream(corrupted, std::ios::binary) << corrupt;
+  auto opened = OpenParquet(corrupted);
+  if (opened.ok()) {
+    auto view = TensorView::Make(opened->image).ValueOrDie();
+    auto status = view.Materialize().status();
+    if (!status.ok()) EXPECT_NE(status.message().find(corrupted), std::string::npos) << status;
+  } else {
+    EXPECT_NE(opened.status().message().find(corrupted), std::string::npos);
+  }
+
+  auto table = arrow::Table::Make(arrow::schema({arrow::field("x", arrow::int32())}),
+                                  {testing::IntegerArray(arrow::int32(), {1}).ValueOrDie()});
+  const auto plain = (TempDir() / "plain.parquet").string();
+  {
+    auto out = arrow::io::FileOutputStream::Open(plain).ValueOrDie();
+    ASSERT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, 1));
+  }
+  EXPECT_STATUS(OpenParquet(plain), Invalid,
+                plain + ": no OME-Arrow struct column (with pixels_meta and planes or chunks) "
+                        "found; columns: x");
+}
+
+TEST(ParquetTest, InputFilesAreNotModified) {
+  const auto path = TestData("BR00117006.ome.parquet");
+  const auto before_time = fs::last_write_time(path);
+  const auto before_size = fs::file_size(path);
+  ParquetOpenOptions options;
+  options.column = "Image_FileName_OrigDNA_OMEArrow_ORIG";
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path.string(), options));
+  testing::ReadAllAsDoubles(opened.image);
+  EXPECT_EQ(fs::last_write_time(path), before_time);
+  EXPECT_EQ(fs::file_size(path), before_size);
+}
+
+TEST(DenseImageTest, DimOrderAndStrides) {
+  std::vector<uint16_t> data(2 * 3 * 4);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint16_t>(i);
+  DenseArray array{data.data(), DType::kUInt16, {2, 3, 4}, {}, "CYX", nullptr};
+  ASSERT_OK_AND_ASSIGN(auto image, ImageFromDense(array));
+  EXPECT_EQ(image->pixels_meta().size_c, 2);
+  EXPECT_EQ(image->pixels_meta().size_t, 1);
+  auto values = testing::ReadAllAsDoubles(image);
+  EXPECT_EQ(values[1 * 12 + 2 * 4 + 3], 23);
+  // A transposed (Fortran-order) view: X not innermost.
+  DenseArray transposed{data.data(), DType::kUInt16, {4, 3}, {2, 8}, "XY", nullptr};
+  ASSERT_OK_AND_ASSIGN(image, ImageFromDense(transposed));
+  values = testing::ReadAllAsDoubles(image);
+  EXPECT_EQ(values[1 * 4 + 2], 6);  // (y=1, x=2) -> byte offset 2*2 + 1*8 -> data[6]
+  array.dim_order = "CYQ";
+  EXPECT_STATUS_HAS(ImageFromDense(array), "dim_order must use the letters T, C, Z, Y, X");
+  array.dim_order = "TCY";
+  EXPECT_STATUS_HAS(ImageFromDense(array), "dim_order must include Y and X");
+  array.dim_order = "YX";
+  EXPECT_STATUS_HAS(ImageFromDense(array), "has 2 axes but the array has 3");
+}
+
+}  // namespace
+}  // namespace omearrow
+
+namespace omearrow {
+namespace {
+
+TEST(ParquetTest, ReopeningReusesMetadataButSeesChangedFiles) {
+  const auto path = (TempDir() / "reopen.ome.parquet").string();
+  auto first = testing::MakeRandomImage(1, 1, 2, 16, 16, DType::kUInt16, 1);
+  ASSERT_OK(WriteParquet({FromDense(first)}, path));
+  ASSERT_OK_AND_ASSIGN(OpenedImage a, OpenParquet(path));
+  ASSERT_OK_AND_ASSIGN(OpenedImage b, OpenParquet(path));
+  EXPECT_NE(a.image.get(), b.image.get());  // fresh images (and pixel caches) each time
+  EXPECT_EQ(testing::ReadAllAsDoubles(b.image), testing::DenseValues(first));
+  // Replace the file with a different image: the next open must see it.
+  auto second = testing::MakeRandomImage(1, 2, 2, 16, 16, DType::kUInt16, 2);
+  ASSERT_OK(WriteParquet({FromDense(second)}, path));
+  ASSERT_OK_AND_ASSIGN(OpenedImage c, OpenParquet(path));
+  EXPECT_EQ(c.image->pixels_meta().size_c, 2);
+  EXPECT_EQ(testing::ReadAllAsDoubles(c.image), testing::DenseValues(second));
+}
+
+}  // namespace
+}  // namespace omearrow

@@ -1,0 +1,743 @@
+#include "omearrow/io/tiff_source.h"
+
+#include <arrow/buffer.h>
+#include <arrow/status.h>
+#include <tiffio.h>
+
+#include <algorithm>
+#include <array>
+#include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "omearrow/io/ome_xml.h"
+#include "omearrow/source/chunk_cache.h"
+#include "omearrow/util/aligned_buffer.h"
+#include "omearrow/util/view_limits.h"
+
+namespace omearrow {
+
+using arrow::Status;
+
+namespace {
+
+// Most IFDs a file may have (guards the directory walk against hostile files).
+constexpr int64_t kMaxIfds = int64_t{1} << 20;
+
+// ---------------------------------------------------------------------------------------
+// libtiff handles with their errors captured instead of printed.
+
+// Collects the messages libtiff reports for one handle.
+struct MessageSink {
+  std::string messages;
+
+  void Add(const char* module, const char* fmt, va_list args) {
+    if (messages.size() > 2048) return;  // the first messages are the informative ones
+    char text[1024];
+    std::vsnprintf(text, sizeof(text), fmt, args);
+    if (!messages.empty()) messages += "; ";
+    if (module != nullptr && module[0] != '\0') {
+      messages += module;
+      messages += ": ";
+    }
+    messages += text;
+  }
+  std::string Take() {
+    std::string out = std::move(messages);
+    messages.clear();
+    return out;
+  }
+};
+
+// libtiff handler: appends to the MessageSink `user_data` and reports the message as
+// handled, so that libtiff's global handlers (stderr) are not called.
+int Capture(TIFF*, void* user_data, const char* module, const char* fmt, va_list args) {
+  static_cast<MessageSink*>(user_data)->Add(module, fmt, args);
+  return 1;
+}
+
+// An open libtiff handle (read-only, no memory mapping) whose errors go to a sink.
+class TiffHandle {
+ public:
+  // Opens `path`; on failure, the libtiff message.
+  static arrow::Result<std::unique_ptr<TiffHandle>> Open(const std::string& path) {
+    auto handle = std::unique_ptr<TiffHandle>(new TiffHandle());
+    TIFFOpenOptions* options = TIFFOpenOptionsAlloc();
+    if (options == nullptr)
+      return Status::OutOfMemory(path, ": cannot allocate libtiff options");
+    TIFFOpenOptionsSetErrorHandlerExtR(options, Capture, handle->errors_.get());
+    TIFFOpenOptionsSetWarningHandlerExtR(options, Capture, handle->warnings_.get());
+    // "r": read-only; "m": read() instead of mmap (a file shrinking under a mapping
+    // would raise SIGBUS).
+    handle->tif_ = TIFFOpenExt(path.c_str(), "rm", options);
+    TIFFOpenOptionsFree(options);
+    if (handle->tif_ == nullptr) {
+      std::string message = handle->errors_->Take();
+      return Status::IOError(path, ": not a readable TIFF file",
+                             message.empty() ? "" : " (libtiff: " + message + ")");
+    }
+    return handle;
+  }
+
+  ~TiffHandle() {
+    if (tif_ != nullptr) TIFFClose(tif_);
+  }
+
+  TIFF* get() const { return tif_; }
+  // The errors / warnings reported since the last call ("" when none).
+  std::string TakeErrors() { return errors_->Take(); }
+  std::string TakeWarnings() { return warnings_->Take(); }
+
+ private:
+  TiffHandle()
+      : errors_(std::make_unique<MessageSink>()),
+        warnings_(std::make_unique<MessageSink>()) {}
+  // Both outlive tif_ (closed in the destructor body).
+  std::unique_ptr<MessageSink> errors_;
+  std::unique_ptr<MessageSink> warnings_;
+  TIFF* tif_ = nullptr;
+};
+
+std::string LibtiffSuffix(const std::string& messages) {
+  return messages.empty() ? std::string() : " (libtiff: " + messages + ")";
+}
+
+// Up to `max_handles` handles on one file, handed out one per decoding thread.
+class HandlePool {
+ public:
+  HandlePool(std::string path, int max_handles, std::unique_ptr<TiffHandle> first)
+      : path_(std::move(path)), max_handles_(std::max(1, max_handles)), open_(1) {
+    idle_.push_back(std::move(first));
+  }
+
+  // A handle for exclusive use, opening a new one while fewer than max are open.
+  arrow::Result<std::unique_ptr<TiffHandle>> Acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    available_.wait(lock, [&] { return !idle_.empty() || open_ < max_handles_; });
+    if (!idle_.empty()) {
+      std::unique_ptr<TiffHandle> handle = std::move(idle_.back());
+      idle_.pop_back();
+      return handle;
+    }
+    ++open_;
+    lock.unlock();
+    auto opened = TiffHandle::Open(path_);
+    if (!opened.ok()) {
+      std::lock_guard<std::mutex> relock(mutex_);
+      --open_;
+      available_.notify_one();
+    }
+    return opened;
+  }
+
+  // Returns a handle; a null handle (discarded after an error) frees its slot.
+  void Release(std::unique_ptr<TiffHandle> handle) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (handle) {
+      idle_.push_back(std::move(handle));
+    } else {
+      --open_;
+    }
+    available_.notify_one();
+  }
+
+ private:
+  const std::string path_;
+  const int max_handles_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<TiffHandle>> idle_;
+  int open_;
+};
+
+// ---------------------------------------------------------------------------------------
+// IFDs.
+
+// The tags of one IFD that decoding needs.
+struct IfdInfo {
+  uint64_t offset = 0;
+  uint32_t width = 0, height = 0;
+  uint16_t samples_per_pixel = 1, bits_per_sample = 1, sample_format = SAMPLEFORMAT_UINT;
+  uint16_t planar_config = PLANARCONFIG_CONTIG, photometric = PHOTOMETRIC_MINISBLACK;
+  uint16_t compression = COMPRESSION_NONE;
+  bool tiled = false;
+  uint32_t tile_width = 0, tile_height = 0, rows_per_strip = 0;
+  uint32_t depth = 1;
+  std::optional<DType> dtype;  // nullopt: unsupported samples (see unsupported)
+  std::string unsupported;     // why the samples cannot be read
+};
+
+std::string SampleDescription(const IfdInfo& info) {
+  const char* kind = info.sample_format == SAMPLEFORMAT_IEEEFP ? "floating-point"
+                     : info.sample_format == SAMPLEFORMAT_INT  ? "signed integer"
+                     : info.sample_format == SAMPLEFORMAT_UINT ? "unsigned integer"
+                     : info.sample_format == SAMPLEFORMAT_VOID ? "untyped"
+                                                               : "complex or unknown";
+  return std::to_string(info.bits_per_sample) + "-bit " + kind;
+}
+
+std::optional<DType> SampleDType(uint16_t bits, uint16_t format) {
+  if (format == SAMPLEFORMAT_UINT || format == SAMPLEFORMAT_VOID) {
+    switch (bits) {
+      case 8:
+        return DType::kUInt8;
+      case 16:
+        return DType::kUInt16;
+      case 32:
+        return DType::kUInt32;
+      case 64:
+        return DType::kUInt64;
+    }
+  } else if (format == SAMPLEFORMAT_INT) {
+    switch (bits) {
+      case 8:
+        return DType::kInt8;
+      case 16:
+        return DType::kInt16;
+      case 32:
+        return DType::kInt32;
+      case 64:
+        return DType::kInt64;
+    }
+  } else if (format == SAMPLEFORMAT_IEEEFP) {
+    if (bits == 32) return DType::kFloat32;
+    if (bits == 64) return DType::kFloat64;
+  }
+  return std::nullopt;
+}
+
+// Reads the current directory's tags (never fails: problems are recorded as
+// `unsupported` and reported when the IFD is used).
+IfdInfo ReadIfdInfo(TIFF* tif) {
+  IfdInfo info;
+  info.offset = TIFFCurrentDirOffset(tif);
+  bool has_size = TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &info.width) == 1;
+  has_size = TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &info.height) == 1 && has_size;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &info.samples_per_pixel);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &info.bits_per_sample);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &info.sample_format);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &info.planar_config);
+  TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &info.compression);
+  if (TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &info.photometric) != 1) {
+    info.photometric =
+        info.samples_per_pixel >= 3 ? PHOTOMETRIC_RGB : PHOTOMETRIC_MINISBLACK;
+  }
+  TIFFGetFieldDefaulted(tif, TIFFTAG_IMAGEDEPTH, &info.depth);
+  info.tiled = TIFFIsTiled(tif) != 0;
+  if (info.tiled) {
+    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &info.tile_width);
+    TIFFGetField(tif, TIFFTAG_TILELENGTH, &info.tile_height);
+  } else {
+    TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &info.rows_per_strip);
+  }
+  info.dtype = SampleDType(info.bits_per_sample, info.sample_format);
+
+  auto reject = [&](std::string why) {
+    info.dtype.reset();
+    info.unsupported = std::move(why);
+  };
+  // Bytes of one decoded IFD and of one tile (128-bit: the factors come from the file).
+  const unsigned __int128 item_bytes = info.bits_per_sample / 8 + 1;
+  const unsigned __int128 ifd_bytes = static_cast<unsigned __int128>(info.width) *
+                                      info.height * info.samples_per_pixel * item_bytes;
+  const unsigned __int128 tile_bytes = static_cast<unsigned __int128>(info.tile_width) *
+                                       info.tile_height * info.samples_per_pixel *
+                                       item_bytes;
+  constexpr unsigned __int128 kMaxBytes = static_cast<unsigned __int128>(1) << 46;
+  if (!has_size || info.width == 0 || info.height == 0) {
+    reject("has no image width/length");
+  } else if (ifd_bytes > kMaxBytes || tile_bytes > kMaxBytes) {
+    reject("is too large (" + std::to_string(info.width) + "x" +
+           std::to_string(info.height) + " pixels)");
+  } else if (!info.dtype.has_value()) {
+    reject("has unsupported " + SampleDescription(info) +
+           " samples (supported: 8/16/32/64-bit integers, 32/64-bit floats)");
+  } else if (info.samples_per_pixel == 0) {
+    reject("has SamplesPerPixel 0");
+  } else if (info.depth != 1) {
+    reject("is a 3-D (ImageDepth " + std::to_string(info.depth) + ") image");
+  } else if (info.planar_config != PLANARCONFIG_CONTIG &&
+             info.planar_config != PLANARCONFIG_SEPARATE) {
+    reject("has unknown PlanarConfiguration " + std::to_string(info.planar_config));
+  } else if (info.tiled && (info.tile_width == 0 || info.tile_height == 0)) {
+    reject("has zero tile width or length");
+  } else if (!info.tiled && info.rows_per_strip == 0) {
+    reject("has RowsPerStrip 0");
+  } else if (!TIFFIsCODECConfigured(info.compression)) {
+    reject("uses compression " + std::to_string(info.compression) +
+           ", which this libtiff cannot decode");
+  } else if (info.photometric == PHOTOMETRIC_YCBCR &&
+             info.compression != COMPRESSION_JPEG) {
+    uint16_t sub_h = 1, sub_v = 1;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_YCBCRSUBSAMPLING, &sub_h, &sub_v);
+    if (sub_h != 1 || sub_v != 1) reject("has subsampled YCbCr samples");
+  }
+  return info;
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoding.
+
+// Reads the strips or tiles of sample plane `sample` of the current directory into
+// `dest` (rows of width * pixel_bytes bytes, back to back), where pixel_bytes covers all
+// samples of a pixel for contiguous data and one sample for separate planes.
+arrow::Status ReadSamplePlane(TiffHandle* handle, const std::string& path, int64_t ifd,
+                              const IfdInfo& info, uint16_t sample, int64_t pixel_bytes,
+                              uint8_t* dest) {
+  TIFF* tif = handle->get();
+  const int64_t width = info.width, height = info.height;
+  const int64_t row_bytes = width * pixel_bytes;
+  if (!info.tiled) {
+    const int64_t rows_per_strip = std::min<int64_t>(info.rows_per_strip, height);
+    if (TIFFScanlineSize64(tif) != static_cast<uint64_t>(row_bytes)) {
+      return Status::Invalid(path, ": IFD ", ifd, ": scanline is ",
+                             TIFFScanlineSize64(tif), " bytes, expected ", row_bytes,
+                             LibtiffSuffix(handle->TakeErrors()));
+    }
+    const uint32_t num_strips = TIFFNumberOfStrips(tif);
+    for (int64_t row = 0; row < height; row += rows_per_strip) {
+      const uint32_t strip = TIFFComputeStrip(tif, static_cast<uint32_t>(row), sample);
+      const int64_t rows = std::min(rows_per_strip, height - row);
+      const int64_t expected = rows * row_bytes;
+      if (strip >= num_strips) {
+        return Status::Invalid(path, ": IFD ", ifd, ": strip ", strip,
+                               " is missing (the IFD lists ", num_strips, " strips)");
+      }
+      const tmsize_t got = TIFFReadEncodedStrip(tif, strip, dest + row * row_bytes,
+                                                static_cast<tmsize_t>(expected));
+      if (got != expected) {
+        return Status::IOError(path, ": IFD ", ifd, ": cannot decode strip ", strip,
+                               got < 0 ? std::string()
+                                       : " (got " + std::to_string(got) + " of " +
+                                             std::to_string(expected) + " bytes)",
+                               "; the file is truncated or corrupt",
+                               LibtiffSuffix(handle->TakeErrors()));
+      }
+    }
+    return Status::OK();
+  }
+  const int64_t tile_width = info.tile_width, tile_height = info.tile_height;
+  const int64_t tile_row_bytes = tile_width * pixel_bytes;
+  const int64_t tile_bytes = tile_row_bytes * tile_height;
+  if (TIFFTileSize64(tif) != static_cast<uint64_t>(tile_bytes)) {
+    return Status::Invalid(path, ": IFD ", ifd, ": tile is ", TIFFTileSize64(tif),
+                           " bytes, expected ", tile_bytes,
+                           LibtiffSuffix(handle->TakeErrors()));
+  }
+  ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> tile_buffer,
+                        AllocateAligned(tile_bytes));
+  uint8_t* tile_data = tile_buffer->mutable_data();
+  const uint32_t num_tiles = TIFFNumberOfTiles(tif);
+  for (int64_t y = 0; y < height; y += tile_height) {
+    for (int64_t x = 0; x < width; x += tile_width) {
+      const uint32_t tile = TIFFComputeTile(tif, static_cast<uint32_t>(x),
+                                            static_cast<uint32_t>(y), 0, sample);
+      if (tile >= num_tiles) {
+        return Status::Invalid(path, ": IFD ", ifd, ": tile ", tile,
+                               " is missing (the IFD lists ", num_tiles, " tiles)");
+      }
+      const tmsize_t got =
+          TIFFReadEncodedTile(tif, tile, tile_data, static_cast<tmsize_t>(tile_bytes));
+      if (got != tile_bytes) {
+        return Status::IOError(path, ": IFD ", ifd, ": cannot decode tile ", tile,
+                               got < 0 ? std::string()
+                                       : " (got " + std::to_string(got) + " of " +
+                                             std::to_string(tile_bytes) + " bytes)",
+                               "; the file is truncated or corrupt",
+                               LibtiffSuffix(handle->TakeErrors()));
+      }
+      // Edge tiles are padded in the file: copy only the part inside the image.
+      const int64_t rows = std::min(tile_height, height - y);
+      const int64_t copy_bytes = std::min(tile_width, width - x) * pixel_bytes;
+      for (int64_t r = 0; r < rows; ++r) {
+        std::memcpy(dest + (y + r) * row_bytes + x * pixel_bytes,
+                    tile_data + r * tile_row_bytes, static_cast<size_t>(copy_bytes));
+      }
+    }
+  }
+  return Status::OK();
+}
+
+// Decodes IFD `ifd` into samples_per_pixel planes of height × width elements, one after
+// the other (sample s at offset s * plane bytes).
+arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
+                                                        const std::string& path,
+                                                        int64_t file_size, int64_t ifd,
+                                                        const IfdInfo& info) {
+  const int64_t item = ItemSize(*info.dtype);
+  const int64_t samples = info.samples_per_pixel;
+  const int64_t plane_elements = int64_t{info.width} * int64_t{info.height};
+  const int64_t plane_bytes = plane_elements * item;
+  if (info.compression == COMPRESSION_NONE && plane_bytes * samples > file_size) {
+    // Checked before allocating: a corrupt size must not allocate gigabytes.
+    return Status::IOError(path, ": IFD ", ifd, " needs ", plane_bytes * samples,
+                           " bytes of uncompressed samples but the file has only ",
+                           file_size, " bytes; the file is truncated or corrupt");
+  }
+  // Memory bound: compressed IFDs may claim any size; cap the decode buffer.
+  ARROW_RETURN_NOT_OK(CheckAllocationBytes(
+      plane_bytes * samples, path + ": decoding IFD " + std::to_string(ifd)));
+  TIFF* tif = handle->get();
+  handle->TakeErrors();
+  handle->TakeWarnings();
+  if (TIFFCurrentDirOffset(tif) != info.offset &&
+      TIFFSetSubDirectory(tif, info.offset) != 1) {
+    return Status::IOError(path, ": cannot read IFD ", ifd,
+                           LibtiffSuffix(handle->TakeErrors()));
+  }
+  if (info.photometric == PHOTOMETRIC_YCBCR && info.compression == COMPRESSION_JPEG) {
+    TIFFSetField(tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);  // libjpeg converts
+  }
+  ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> out,
+                        AllocateAligned(plane_bytes * samples));
+  uint8_t* data = out->mutable_data();
+  if (samples == 1 || info.planar_config == PLANARCONFIG_SEPARATE) {
+    for (int64_t s = 0; s < samples; ++s) {
+      ARROW_RETURN_NOT_OK(ReadSamplePlane(handle, path, ifd, info,
+                                          static_cast<uint16_t>(s), item,
+                                          data + s * plane_bytes));
+    }
+  } else {
+    // Interleaved samples: decode, then split into one plane per sample.
+    ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> interleaved,
+                          AllocateAligned(plane_bytes * samples));
+    const uint8_t* source = interleaved->mutable_data();
+    ARROW_RETURN_NOT_OK(ReadSamplePlane(handle, path, ifd, info, 0, item * samples,
+                                        interleaved->mutable_data()));
+    for (int64_t s = 0; s < samples; ++s) {
+      uint8_t* plane = data + s * plane_bytes;
+      for (int64_t i = 0; i < plane_elements; ++i) {
+        std::memcpy(plane + i * item, source + (i * samples + s) * item,
+                    static_cast<size_t>(item));
+      }
+    }
+  }
+  return std::shared_ptr<arrow::Buffer>(std::move(out));
+}
+
+// ---------------------------------------------------------------------------------------
+// The pixel source.
+
+// Where the plane of one (t, c, z) is stored: an IFD (-1: none, reads as zeros) and the
+// sample within it.
+struct PlaneRef {
+  int64_t ifd = -1;
+  int64_t sample = 0;
+};
+
+class TiffPixelSource final : public PixelSource {
+ public:
+  TiffPixelSource(std::string path, int64_t file_size, std::vector<IfdInfo> ifds,
+                  std::vector<PlaneRef> planes, const PixelsMeta& meta, DType dtype,
+                  std::unique_ptr<TiffHandle> handle, const TiffOptions& options)
+      : path_(std::move(path)),
+        file_size_(file_size),
+        ifds_(std::move(ifds)),
+        planes_(std::move(planes)),
+        dtype_(dtype),
+        size_x_(meta.size_x),
+        size_y_(meta.size_y),
+        size_z_(meta.size_z),
+        size_c_(meta.size_c),
+        size_t_(meta.size_t),
+        pool_(path_, options.max_open_handles, std::move(handle)),
+        cache_(options.decoded_plane_cache_bytes),
+        recent_(ifds_.size()) {}
+
+  PixelEncoding encoding() const override { return PixelEncoding::kTiff; }
+
+  arrow::Status GetPlaneBlocks(
+      int64_t t, int64_t c, int64_t z, const Rect&, std::vector<PlaneBlock>* blocks,
+      std::vector<std::shared_ptr<const void>>* pins) const override {
+    if (t < 0 || t >= size_t_ || c < 0 || c >= size_c_ || z < 0 || z >= size_z_) {
+      return Status::IndexError(path_, ": plane (t=", t, ", c=", c, ", z=", z,
+                                ") is out of range");
+    }
+    const PlaneRef& ref = planes_[static_cast<size_t>((t * size_c_ + c) * size_z_ + z)];
+    if (ref.ifd < 0) return Status::OK();  // not stored: zeros
+    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> decoded,
+                          cache_.GetOrDecode(ref.ifd, [&] { return Decode(ref.ifd); }));
+    const int64_t plane_bytes = size_y_ * size_x_ * ItemSize(dtype_);
+    if (decoded->size() < (ref.sample + 1) * plane_bytes) {
+      return Status::UnknownError(path_, ": decoded IFD ", ref.ifd, " is too small");
+    }
+    PlaneBlock block;
+    block.data = decoded->data() + ref.sample * plane_bytes;
+    block.dtype = dtype_;
+    block.rect = Rect{0, 0, size_y_, size_x_};
+    block.row_stride = size_x_;
+    blocks->push_back(block);
+    pins->push_back(std::move(decoded));
+    return Status::OK();
+  }
+
+ private:
+  // Decodes one IFD, at most once at a time per IFD: a thread that waited for another
+  // decoding the same IFD reuses its result while anyone still holds it.
+  arrow::Result<std::shared_ptr<arrow::Buffer>> Decode(int64_t ifd) const {
+    std::lock_guard<std::mutex> decode_lock(
+        decode_locks_[static_cast<size_t>(ifd) % decode_locks_.size()]);
+    {
+      std::lock_guard<std::mutex> lock(recent_mutex_);
+      if (auto buffer = recent_[static_cast<size_t>(ifd)].lock()) return buffer;
+    }
+    ARROW_ASSIGN_OR_RAISE(std::unique_ptr<TiffHandle> handle, pool_.Acquire());
+    auto decoded =
+        DecodeIfd(handle.get(), path_, file_size_, ifd, ifds_[static_cast<size_t>(ifd)]);
+    // After an error the handle's state is unknown: close it rather than reuse it.
+    pool_.Release(decoded.ok() ? std::move(handle) : nullptr);
+    if (decoded.ok()) {
+      std::lock_guard<std::mutex> lock(recent_mutex_);
+      recent_[static_cast<size_t>(ifd)] = *decoded;
+    }
+    return decoded;
+  }
+
+  const std::string path_;
+  const int64_t file_size_;
+  const std::vector<IfdInfo> ifds_;
+  const std::vector<PlaneRef> planes_;  // per (t, c, z): (t * size_c + c) * size_z + z
+  const DType dtype_;
+  const int64_t size_x_, size_y_, size_z_, size_c_, size_t_;
+  mutable HandlePool pool_;
+  mutable DecodedChunkCache cache_;
+  mutable std::array<std::mutex, 16> decode_locks_;
+  mutable std::mutex recent_mutex_;
+  mutable std::vector<std::weak_ptr<arrow::Buffer>> recent_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Opening.
+
+// The dtype an OME-XML Pixels Type names, or nullopt for types omearrow cannot hold.
+std::optional<DType> OmeTypeDType(std::string_view type) {
+  if (type == "float") return DType::kFloat32;
+  if (type == "double") return DType::kFloat64;
+  if (type == "bit" || type == "complex" || type == "double-complex") return std::nullopt;
+  return ParseDType(type);
+}
+
+// Checks that `info` can be read as a plane of `meta`'s size with `samples` samples and
+// the same sample type as the first plane.
+arrow::Status CheckIfd(const std::string& path, int64_t ifd, const IfdInfo& info,
+                       const IfdInfo& first, int64_t size_x, int64_t size_y,
+                       int64_t samples, std::string_view size_source) {
+  if (!info.dtype.has_value()) {
+    return Status::NotImplemented(path, ": IFD ", ifd, " ", info.unsupported);
+  }
+  if (info.width != size_x || info.height != size_y) {
+    return Status::Invalid(path, ": IFD ", ifd, " is ", info.width, "x", info.height,
+                           " (width x height) but ", size_source, " says ", size_x, "x",
+                           size_y);
+  }
+  if (info.samples_per_pixel != samples) {
+    return Status::Invalid(path, ": IFD ", ifd, " has ", info.samples_per_pixel,
+                           " samples per pixel but ", size_source, " says ", samples);
+  }
+  if (info.dtype != first.dtype) {
+    return Status::Invalid(path, ": IFD ", ifd, " has ", SampleDescription(info),
+                           " samples but IFD 0 has ", SampleDescription(first));
+  }
+  return Status::OK();
+}
+
+std::string FileName(const std::string& path) {
+  return std::filesystem::path(path).filename().string();
+}
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
+                                                     const TiffOptions& options) {
+  int64_t file_size = 0;
+  {
+    std::error_code error;
+    const auto status = std::filesystem::status(path, error);
+    if (error || !std::filesystem::exists(status)) {
+      return Status::IOError(path, ": no such file");
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+      return Status::IOError(path, ": not a regular file");
+    }
+    file_size = static_cast<int64_t>(std::filesystem::file_size(path, error));
+    if (error)
+      return Status::IOError(path, ": cannot read the file size: ", error.message());
+  }
+  ARROW_ASSIGN_OR_RAISE(std::unique_ptr<TiffHandle> handle, TiffHandle::Open(path));
+  TIFF* tif = handle->get();
+
+  // Walk the IFD chain once: tags of every IFD, the first IFD's ImageDescription.
+  std::vector<IfdInfo> ifds;
+  std::optional<std::string> description;
+  while (true) {
+    if (static_cast<int64_t>(ifds.size()) >= kMaxIfds) {
+      return Status::Invalid(path, ": more than ", kMaxIfds, " IFDs");
+    }
+    if (ifds.empty()) {
+      // libtiff drops a tag it cannot read with only a warning; without its OME-XML an
+      // OME-TIFF would silently read as a plain TIFF of the wrong shape.
+      const std::string warnings = handle->TakeWarnings();
+      if (warnings.find("ImageDescription") != std::string::npos) {
+        return Status::IOError(
+            path, ": cannot read the ImageDescription (OME-XML) of IFD 0",
+            "; the file is truncated or corrupt (libtiff: ", warnings, ")");
+      }
+      char* text = nullptr;
+      if (TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &text) == 1 && text != nullptr) {
+        description = std::string(text);
+      }
+    }
+    ifds.push_back(ReadIfdInfo(tif));
+    if (TIFFLastDirectory(tif)) break;
+    if (TIFFReadDirectory(tif) != 1) {
+      return Status::IOError(path, ": cannot read IFD ", ifds.size(),
+                             "; the file is truncated or corrupt",
+                             LibtiffSuffix(handle->TakeErrors()));
+    }
+  }
+  if (std::string errors = handle->TakeErrors(); !errors.empty()) {
+    return Status::IOError(path, ": corrupt TIFF directory (libtiff: ", errors, ")");
+  }
+  const int64_t num_ifds = static_cast<int64_t>(ifds.size());
+
+  RecordInfo info;
+  info.type = "ome.arrow";
+  info.id = std::filesystem::path(path).stem().string();
+  info.name = FileName(path);
+  PixelsMeta meta;
+  std::vector<PlaneRef> planes;
+  const IfdInfo& first = ifds.front();
+  DType dtype = DType::kUInt8;
+
+  const bool is_ome =
+      description.has_value() && description->find("<OME") != std::string::npos;
+  if (is_ome) {
+    OmeXmlParseOptions parse_options;
+    parse_options.num_ifds = num_ifds;
+    auto parsed = ParseOmeXml(*description, parse_options);
+    if (!parsed.ok()) {
+      return parsed.status().WithMessage(path, ": ", parsed.status().message());
+    }
+    if (options.image_index < 0 ||
+        options.image_index >= static_cast<int64_t>(parsed->images.size())) {
+      return Status::IndexError(path, ": image_index ", options.image_index,
+                                " is out of range: the OME-XML has ",
+                                parsed->images.size(), " images");
+    }
+    OmeXmlImage& ome = parsed->images[static_cast<size_t>(options.image_index)];
+    meta.dimension_order = ome.dimension_order;
+    meta.size_x = ome.size_x;
+    meta.size_y = ome.size_y;
+    meta.size_z = ome.size_z;
+    meta.size_c = ome.size_c;
+    meta.size_t = ome.size_t;
+    meta.physical_size_x = ome.physical_size_x;
+    meta.physical_size_y = ome.physical_size_y;
+    meta.physical_size_z = ome.physical_size_z;
+    meta.physical_size_x_unit = ome.physical_size_x_unit;
+    meta.physical_size_y_unit = ome.physical_size_y_unit;
+    meta.physical_size_z_unit = ome.physical_size_z_unit;
+    for (const OmeXmlChannel& ome_channel : ome.channels) {
+      Channel channel;
+      channel.id = ome_channel.id;
+      channel.name = ome_channel.name;
+      channel.illumination = ome_channel.illumination_type;
+      channel.color_rgba = ome_channel.color_rgba;
+      if (ome_channel.emission_wavelength.has_value()) {
+        channel.emission_um = LengthToMicrometres(*ome_channel.emission_wavelength,
+                                                  ome_channel.emission_wavelength_unit);
+      }
+      if (ome_channel.excitation_wavelength.has_value()) {
+        channel.excitation_um = LengthToMicrometres(
+            *ome_channel.excitation_wavelength, ome_channel.excitation_wavelength_unit);
+      }
+      meta.channels.push_back(std::move(channel));
+    }
+    if (ome.name.has_value() && !ome.name->empty()) info.name = ome.name;
+
+    // Every IFD a plane maps to must match the OME-XML and the first such IFD.
+    const IfdInfo* reference = nullptr;
+    int64_t reference_ifd = -1;
+    for (int64_t ifd : ome.plane_ifd) {
+      if (ifd < 0) continue;
+      const IfdInfo& ifd_info = ifds[static_cast<size_t>(ifd)];
+      if (reference == nullptr) {
+        reference = &ifd_info;
+        reference_ifd = ifd;
+      }
+      ARROW_RETURN_NOT_OK(CheckIfd(path, ifd, ifd_info, *reference, ome.size_x,
+                                   ome.size_y, ome.samples_per_pixel, "the OME-XML"));
+    }
+    if (reference == nullptr) reference = &first;  // nothing stored: all zeros
+    if (!reference->dtype.has_value()) {
+      return Status::NotImplemented(path, ": IFD ", std::max<int64_t>(reference_ifd, 0),
+                                    " ", reference->unsupported);
+    }
+    dtype = *reference->dtype;
+    std::optional<DType> ome_dtype = OmeTypeDType(ome.type);
+    if (!ome_dtype.has_value()) {
+      return Status::NotImplemented(path, ": OME-XML Pixels Type '", ome.type,
+                                    "' is not supported");
+    }
+    if (*ome_dtype != dtype) {
+      return Status::Invalid(path, ": OME-XML Pixels Type '", ome.type,
+                             "' contradicts the ", SampleDescription(*reference),
+                             " samples of the IFDs");
+    }
+    planes.resize(static_cast<size_t>(meta.size_t* meta.size_c* meta.size_z));
+    const int64_t spp = ome.samples_per_pixel;
+    for (int64_t t = 0; t < meta.size_t; ++t) {
+      for (int64_t c = 0; c < meta.size_c; ++c) {
+        for (int64_t z = 0; z < meta.size_z; ++z) {
+          PlaneRef& ref =
+              planes[static_cast<size_t>((t * meta.size_c + c) * meta.size_z + z)];
+          ref.ifd = ome.plane_ifd[static_cast<size_t>(ome.PlaneIndex(t, c / spp, z))];
+          ref.sample = c % spp;
+        }
+      }
+    }
+  } else {
+    // Plain TIFF: the leading run of pages like the first one are Z planes.
+    if (!first.dtype.has_value()) {
+      return Status::NotImplemented(path, ": IFD 0 ", first.unsupported);
+    }
+    dtype = *first.dtype;
+    int64_t pages = 1;
+    while (pages < num_ifds) {
+      const IfdInfo& page = ifds[static_cast<size_t>(pages)];
+      if (page.width != first.width || page.height != first.height ||
+          page.samples_per_pixel != first.samples_per_pixel ||
+          page.dtype != first.dtype) {
+        break;
+      }
+      ++pages;
+    }
+    meta.dimension_order = "XYZCT";
+    meta.size_x = first.width;
+    meta.size_y = first.height;
+    meta.size_z = pages;
+    meta.size_c = first.samples_per_pixel;
+    meta.size_t = 1;
+    planes.resize(static_cast<size_t>(meta.size_c * meta.size_z));
+    for (int64_t c = 0; c < meta.size_c; ++c) {
+      for (int64_t z = 0; z < meta.size_z; ++z) {
+        planes[static_cast<size_t>(c * meta.size_z + z)] = PlaneRef{z, c};
+      }
+    }
+  }
+  meta.type = std::string(DTypeName(dtype));
+  ARROW_RETURN_NOT_OK(ValidateSizes(meta));
+
+  auto source = std::make_shared<TiffPixelSource>(path, file_size, std::move(ifds),
+                                                  std::move(planes), meta, dtype,
+                                                  std::move(handle), options);
+  return std::make_shared<const Image>(std::move(info), std::move(meta), std::nullopt,
+                                       std::move(source), RecordOrigin::kOther);
+}
+
+}  // namespace omearrow

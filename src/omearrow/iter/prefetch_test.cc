@@ -1,0 +1,128 @@
+#include "omearrow/iter/prefetch.h"
+
+#include <atomic>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include <arrow/status.h>
+#include <gtest/gtest.h>
+
+namespace omearrow {
+namespace {
+
+struct Item {
+  int64_t value = 0;
+  arrow::Status status;
+  bool ok() const { return status.ok(); }
+};
+
+void SleepRandomMicros(int64_t seed, int max_us) {
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  std::this_thread::sleep_for(std::chrono::microseconds(rng() % max_us));
+}
+
+TEST(PrefetchTest, ItemsComeInTaskOrderWhateverTheTiming) {
+  for (int64_t prefetch : {0, 1, 2, 3, 8}) {
+    OrderedPrefetcher<Item> prefetcher(40, prefetch, 4, [](int64_t i) {
+      SleepRandomMicros(i, 500);
+      return Item{i * i, arrow::Status::OK()};
+    });
+    for (int64_t i = 0; i < 40; ++i) {
+      auto item = prefetcher.Next();
+      ASSERT_TRUE(item.has_value());
+      EXPECT_EQ(item->value, i * i);
+    }
+    EXPECT_FALSE(prefetcher.Next().has_value());
+    EXPECT_FALSE(prefetcher.Next().has_value());
+  }
+  EXPECT_EQ(LivePrefetchWorkers(), 0);
+}
+
+TEST(PrefetchTest, AtMostPrefetchItemsAheadOfTheConsumer) {
+  constexpr int64_t kPrefetch = 3;
+  std::atomic<int64_t> taken{0};
+  std::atomic<int64_t> violations{0};
+  std::atomic<int64_t> max_ahead{0};
+  OrderedPrefetcher<Item> prefetcher(60, kPrefetch, 8, [&](int64_t i) {
+    // Item i may be started once the consumer holds item i - kPrefetch (it has taken
+    // i - kPrefetch + 1 items); `taken` lags Next() by at most one.
+    const int64_t ahead = i - taken.load();
+    if (ahead > kPrefetch) violations.fetch_add(1);
+    int64_t seen = max_ahead.load();
+    while (ahead > seen && !max_ahead.compare_exchange_weak(seen, ahead)) {
+    }
+    return Item{i, arrow::Status::OK()};
+  });
+  for (int64_t i = 0; i < 60; ++i) {
+    auto item = prefetcher.Next();
+    ASSERT_TRUE(item.has_value());
+    taken.fetch_add(1);
+    std::this_thread::sleep_for(std::chrono::microseconds(200));  // a slow consumer
+  }
+  EXPECT_EQ(violations.load(), 0);
+  EXPECT_GE(max_ahead.load(), 2);  // the workers did run ahead
+}
+
+TEST(PrefetchTest, ErrorSurfacesAtItsPositionThenTheStreamEnds) {
+  for (int64_t prefetch : {0, 1, 4}) {
+    std::atomic<int64_t> max_started{-1};
+    OrderedPrefetcher<Item> prefetcher(100, prefetch, 4, [&](int64_t i) {
+      int64_t seen = max_started.load();
+      while (i > seen && !max_started.compare_exchange_weak(seen, i)) {
+      }
+      if (i == 5) return Item{i, arrow::Status::IOError("bad chunk 5")};
+      return Item{i, arrow::Status::OK()};
+    });
+    for (int64_t i = 0; i < 5; ++i) {
+      auto item = prefetcher.Next();
+      ASSERT_TRUE(item.has_value());
+      EXPECT_TRUE(item->ok());
+    }
+    auto failed = prefetcher.Next();
+    ASSERT_TRUE(failed.has_value());
+    EXPECT_TRUE(failed->status.IsIOError());
+    EXPECT_EQ(failed->status.message(), "bad chunk 5");
+    EXPECT_FALSE(prefetcher.Next().has_value());
+    EXPECT_LE(max_started.load(), 5 + prefetch);
+  }
+  EXPECT_EQ(LivePrefetchWorkers(), 0);
+}
+
+TEST(PrefetchTest, DestroyingEarlyStopsAndJoinsWorkers) {
+  std::atomic<int64_t> produced{0};
+  {
+    OrderedPrefetcher<Item> prefetcher(1000000, 4, 4, [&](int64_t i) {
+      produced.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+      return Item{i, arrow::Status::OK()};
+    });
+    ASSERT_TRUE(prefetcher.Next().has_value());
+    EXPECT_GT(LivePrefetchWorkers(), 0);
+  }
+  EXPECT_EQ(LivePrefetchWorkers(), 0);
+  EXPECT_LE(produced.load(), 1 + 4);
+  // Stop() before the end does the same, and Next() then ends.
+  OrderedPrefetcher<Item> stopped(100, 2, 2,
+                                  [](int64_t i) { return Item{i, arrow::Status::OK()}; });
+  stopped.Stop();
+  EXPECT_EQ(LivePrefetchWorkers(), 0);
+  EXPECT_FALSE(stopped.Next().has_value());
+}
+
+TEST(PrefetchTest, ZeroTasksAndSynchronousModeStartNoThreads) {
+  OrderedPrefetcher<Item> empty(0, 4, 4, [](int64_t i) { return Item{i, {}}; });
+  EXPECT_EQ(LivePrefetchWorkers(), 0);
+  EXPECT_FALSE(empty.Next().has_value());
+  std::thread::id producer;
+  OrderedPrefetcher<Item> sync(3, 0, 4, [&](int64_t i) {
+    producer = std::this_thread::get_id();
+    return Item{i, {}};
+  });
+  EXPECT_EQ(LivePrefetchWorkers(), 0);
+  ASSERT_TRUE(sync.Next().has_value());
+  EXPECT_EQ(producer, std::this_thread::get_id());
+}
+
+}  // namespace
+}  // namespace omearrow

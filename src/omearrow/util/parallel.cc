@@ -1,0 +1,120 @@
+#include "omearrow/util/parallel.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace omearrow {
+namespace {
+
+// Worker threads that run queued closures; lives for the whole process.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int num_threads) {
+    for (int i = 0; i < num_threads; ++i) {
+      threads_.emplace_back([this] { Loop(); });
+    }
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& thread : threads_) thread.join();
+  }
+  void Submit(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  bool stopping_ = false;
+};
+
+WorkerPool& Pool() {
+  static WorkerPool* pool = new WorkerPool(std::max(1, DefaultParallelism() - 1));
+  return *pool;  // intentionally leaked: workers may outlive static destruction order
+}
+
+// Shared state of one ParallelFor call.
+struct ForState {
+  std::function<arrow::Status(int64_t)> fn;
+  int64_t num_tasks = 0;
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  int64_t finished = 0;
+  arrow::Status first_error;
+
+  void RunTasks() {
+    for (;;) {
+      const int64_t i = next.fetch_add(1);
+      if (i >= num_tasks) return;
+      arrow::Status status = failed.load() ? arrow::Status::OK() : fn(i);
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!status.ok() && first_error.ok()) {
+        first_error = status;
+        failed.store(true);
+      }
+      if (++finished == num_tasks) done_cv.notify_all();
+    }
+  }
+};
+
+}  // namespace
+
+int DefaultParallelism() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+arrow::Status ParallelFor(int64_t num_tasks, int max_threads,
+                          const std::function<arrow::Status(int64_t)>& fn) {
+  if (num_tasks <= 0) return arrow::Status::OK();
+  if (max_threads <= 0) max_threads = DefaultParallelism();
+  const int64_t helpers = std::min<int64_t>(max_threads, num_tasks) - 1;
+  if (helpers <= 0) {
+    for (int64_t i = 0; i < num_tasks; ++i) ARROW_RETURN_NOT_OK(fn(i));
+    return arrow::Status::OK();
+  }
+  auto state = std::make_shared<ForState>();
+  state->fn = fn;
+  state->num_tasks = num_tasks;
+  for (int64_t h = 0; h < helpers; ++h) {
+    Pool().Submit([state] { state->RunTasks(); });
+  }
+  state->RunTasks();
+  std::unique_lock<std::mutex> lock(state->mutex);
+  state->done_cv.wait(lock, [&] { return state->finished == state->num_tasks; });
+  return state->first_error;
+}
+
+}  // namespace omearrow

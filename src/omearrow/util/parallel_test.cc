@@ -1,0 +1,44 @@
+#include "omearrow/util/parallel.h"
+
+#include <atomic>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "omearrow/testing/gtest_util.h"
+
+namespace omearrow {
+namespace {
+
+TEST(ParallelForTest, RunsEveryTaskExactlyOnce) {
+  std::vector<std::atomic<int>> counts(1000);
+  ASSERT_OK(ParallelFor(1000, 4, [&](int64_t i) {
+    counts[static_cast<size_t>(i)]++;
+    return arrow::Status::OK();
+  }));
+  for (auto& count : counts) EXPECT_EQ(count.load(), 1);
+}
+
+TEST(ParallelForTest, ReturnsAnErrorAndStops) {
+  std::atomic<int> ran{0};
+  auto status = ParallelFor(10000, 3, [&](int64_t i) {
+    ++ran;
+    return i == 5 ? arrow::Status::Invalid("task 5 failed") : arrow::Status::OK();
+  });
+  EXPECT_STATUS(status, Invalid, "task 5 failed");
+  EXPECT_LT(ran.load(), 10000);
+}
+
+TEST(ParallelForTest, NestedCallsDoNotDeadlock) {
+  std::atomic<int> total{0};
+  ASSERT_OK(ParallelFor(8, 0, [&](int64_t) {
+    return ParallelFor(50, 0, [&](int64_t) {
+      ++total;
+      return arrow::Status::OK();
+    });
+  }));
+  EXPECT_EQ(total.load(), 400);
+}
+
+}  // namespace
+}  // namespace omearrow
