@@ -102,14 +102,31 @@ arrow::Result<Geometry> ComputeGeometry(const Selection& selection, std::string_
         pos == std::string_view::npos ? -1 : static_cast<int>(pos);
     if (pos != std::string_view::npos || g.extent[static_cast<size_t>(axis)] == 1) continue;
     if (axis == kAxisC && channel_policy == ChannelPolicy::kFirst) {
+      // The reference reports shape and strides with C dropped even for an empty channel
+      // selection; materializing that view fails (no_channel_to_keep).
       g.extent[kAxisC] = 1;
       g.first_channel_only = true;
+      g.no_channel_to_keep = g.channels_stride_extent_ == 0;
       continue;
     }
     return Status::Invalid("layout '", layout, "' drops non-singleton dimension '", letter,
                            "'.");
   }
   const int64_t itemsize = ItemSize(dtype);
+  // Index lists keep duplicates, so extents can exceed the image's: check that the largest
+  // buffer any layout or memory order of this view spans (every selected channel × the
+  // other extents × the item size) fits in int64, so every product derived from the
+  // geometry below (element counts, strides, byte sizes) is exact.
+  int64_t span_bytes = itemsize;
+  for (int64_t factor : {g.channels_stride_extent_, g.extent[kAxisT], g.extent[kAxisZ],
+                         g.extent[kAxisY], g.extent[kAxisX]}) {
+    if (__builtin_mul_overflow(span_bytes, factor, &span_bytes)) {
+      return Status::CapacityError(
+          "view of extents (T=", g.extent[kAxisT], ", Z=", g.extent[kAxisZ],
+          ", C=", g.channels_stride_extent_, ", Y=", g.extent[kAxisY], ", X=",
+          g.extent[kAxisX], ") x ", itemsize, " bytes does not fit in 64-bit sizes");
+    }
+  }
   const auto canonical = g.CanonicalElementStrides();
   g.shape.resize(layout.size());
   g.strides.resize(layout.size());

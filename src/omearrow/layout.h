@@ -45,6 +45,9 @@ struct Geometry {
   // Position of each canonical axis in the layout, or -1 when left out.
   std::array<int, 5> position{};
   bool first_channel_only = false;
+  // channel_policy="first" over an empty channel selection: there is no first channel, so
+  // materializing fails with the reference's "drops non-singleton dimension 'C'" error.
+  bool no_channel_to_keep = false;
 
   int64_t num_elements() const;
   // Element strides per canonical axis for a C-contiguous buffer in layout order.

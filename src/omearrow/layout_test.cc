@@ -74,5 +74,35 @@ TEST(LayoutTest, ChannelPolicyParsing) {
                 "Unsupported channel_policy 'last'. Expected one of: error, first.");
 }
 
+TEST(GeometryTest, ExtentsBeyondInt64AreAClearError) {
+  // Index lists keep duplicates: 32 × 2**29 × 2**30 uint16 = 2**65 bytes.
+  Selection selection;
+  selection.t.assign(32, 0);
+  selection.z = {0};
+  selection.c = {0};
+  selection.roi = Roi{0, 0, int64_t{1} << 30, int64_t{1} << 29};
+  EXPECT_STATUS_HAS(ComputeGeometry(selection, "TCZHW", DType::kUInt16, ChannelPolicy::kError),
+                    "does not fit in 64-bit sizes");
+  // One duplicate fewer fits: 2**64 - 1 does not, 2**62 bytes does.
+  selection.t.assign(4, 0);
+  ASSERT_OK_AND_ASSIGN(auto g, ComputeGeometry(selection, "TCZHW", DType::kUInt16,
+                                               ChannelPolicy::kError));
+  EXPECT_EQ(g.num_elements(), int64_t{1} << 61);
+  // Dropped channels still count in the canonical span (channel_policy="first").
+  selection.t = {0};
+  selection.c.assign(int64_t{1} << 10, 0);
+  selection.roi = Roi{0, 0, int64_t{1} << 26, int64_t{1} << 26};
+  EXPECT_STATUS_HAS(ComputeGeometry(selection, "TZHW", DType::kFloat64, ChannelPolicy::kFirst),
+                    "does not fit in 64-bit sizes");
+}
+
+TEST(GeometryTest, FirstOfNoChannelsCannotBeMaterialized) {
+  Selection selection{{0}, {0}, {}, Roi{0, 0, 5, 4}};
+  ASSERT_OK_AND_ASSIGN(auto g, ComputeGeometry(selection, "HW", DType::kUInt16,
+                                               ChannelPolicy::kFirst));
+  EXPECT_EQ(g.shape, (std::vector<int64_t>{4, 5}));  // as the reference reports it
+  EXPECT_TRUE(g.no_channel_to_keep);
+}
+
 }  // namespace
 }  // namespace omearrow

@@ -114,11 +114,23 @@ arrow::Result<std::vector<int64_t>> SliceIndices(const Slice& slice, int64_t siz
                                                 : (negative ? size - 1 : 0);
   const int64_t stop = slice.stop.has_value() ? ClampSliceBound(*slice.stop, size, negative)
                                               : (negative ? -1 : size);
-  std::vector<int64_t> out;
-  if (negative) {
-    for (int64_t i = start; i > stop; i += step) out.push_back(i);
-  } else {
-    for (int64_t i = start; i < stop; i += step) out.push_back(i);
+  // The element count as slice.indices()/range() give it, in unsigned arithmetic: the
+  // distance is at most size + 1 and a step may be as large as |INT64_MIN|, so neither
+  // `i += step` nor `-step` may be evaluated in int64.
+  const uint64_t magnitude = negative ? uint64_t{0} - static_cast<uint64_t>(step)
+                                      : static_cast<uint64_t>(step);
+  uint64_t count = 0;
+  if (negative ? start > stop : start < stop) {
+    const uint64_t distance = negative ? static_cast<uint64_t>(start - stop)
+                                       : static_cast<uint64_t>(stop - start);
+    count = (distance - 1) / magnitude + 1;
+  }
+  std::vector<int64_t> out(static_cast<size_t>(count));
+  for (uint64_t k = 0; k < count; ++k) {
+    // |k * step| < distance <= size + 1 for every k < count: no overflow.
+    const uint64_t offset = k * magnitude;
+    out[static_cast<size_t>(k)] = negative ? start - static_cast<int64_t>(offset)
+                                           : start + static_cast<int64_t>(offset);
   }
   return out;
 }
@@ -245,6 +257,30 @@ arrow::Result<Selection> NormalizeSelection(const SelectionArgs& args,
   }
   out.roi = *roi;
   return out;
+}
+
+Status ValidateSelection(const Selection& selection, const PixelsMeta& meta) {
+  const auto check = [](const std::vector<int64_t>& indices, int64_t size,
+                        std::string_view name) -> Status {
+    for (int64_t index : indices) {
+      if (index < 0 || index >= size) {
+        return Status::Invalid("internal error: normalized ", name, " index ", index,
+                               " is outside [0, ", size, ")");
+      }
+    }
+    return Status::OK();
+  };
+  ARROW_RETURN_NOT_OK(check(selection.t, meta.size_t, "t"));
+  ARROW_RETURN_NOT_OK(check(selection.z, meta.size_z, "z"));
+  ARROW_RETURN_NOT_OK(check(selection.c, meta.size_c, "c"));
+  const Roi& roi = selection.roi;
+  if (roi.x < 0 || roi.y < 0 || roi.w <= 0 || roi.h <= 0 ||
+      SumExceeds(roi.x, roi.w, meta.size_x) || SumExceeds(roi.y, roi.h, meta.size_y)) {
+    return Status::Invalid("internal error: normalized roi (", roi.x, ", ", roi.y, ", ",
+                           roi.w, ", ", roi.h, ") is outside the ", meta.size_x, "x",
+                           meta.size_y, " image");
+  }
+  return Status::OK();
 }
 
 }  // namespace omearrow

@@ -83,6 +83,11 @@ arrow::Result<Selection> NormalizeSelection(const SelectionArgs& args,
                                             const PixelsMeta& meta,
                                             const std::optional<ChunkGrid>& chunk_grid);
 
+// Checks that every index of `selection` lies on its axis and the ROI inside the image:
+// the one check every view goes through (TensorView::FromSelection), whatever built the
+// selection, so no index read from a table can be out of bounds.
+arrow::Status ValidateSelection(const Selection& selection, const PixelsMeta& meta);
+
 // The ROI of tile (tile_y, tile_x) of `chunk_grid`, clipped to the image.
 arrow::Result<Roi> TileToRoi(const std::optional<ChunkGrid>& chunk_grid,
                              const std::vector<int64_t>& tile, int64_t size_x,

@@ -44,6 +44,15 @@ TEST(SliceIndicesTest, MatchesPythonSliceIndices) {
       {{3, 1, std::nullopt}, {}},
       {{-1, -6, -2}, {4, 2, 0}},
       {{std::nullopt, -3, -1}, {4, 3}},
+      // Extreme steps and bounds (the int64 ends; Python clamps larger ints the same way).
+      {{1, std::nullopt, INT64_MAX}, {1}},
+      {{std::nullopt, std::nullopt, INT64_MIN}, {4}},
+      {{INT64_MIN, INT64_MAX, INT64_MAX}, {0}},
+      {{INT64_MAX, INT64_MIN, INT64_MIN}, {4}},
+      {{INT64_MAX, INT64_MIN, -2}, {4, 2, 0}},
+      {{INT64_MIN, INT64_MAX, 2}, {0, 2, 4}},
+      {{INT64_MIN, INT64_MIN, -1}, {}},
+      {{4, std::nullopt, INT64_MAX - 1}, {4}},
   };
   for (const auto& c : cases) {
     ASSERT_OK_AND_ASSIGN(V got, SliceIndices(c.slice, 5));
@@ -51,6 +60,34 @@ TEST(SliceIndicesTest, MatchesPythonSliceIndices) {
   }
   EXPECT_STATUS(SliceIndices(Slice{std::nullopt, std::nullopt, 0}, 5), Invalid,
                 "slice step cannot be zero");
+}
+
+TEST(SliceIndicesTest, HugeSizesAndStepsNeverOverflow) {
+  constexpr int64_t kSize = INT64_MAX;
+  ASSERT_OK_AND_ASSIGN(V forward, SliceIndices(Slice{kSize - 3, std::nullopt, INT64_MAX / 2},
+                                               kSize));
+  EXPECT_EQ(forward, V({kSize - 3}));
+  ASSERT_OK_AND_ASSIGN(V backward, SliceIndices(Slice{std::nullopt, std::nullopt,
+                                                      -(INT64_MAX / 2)},
+                                                kSize));
+  EXPECT_EQ(backward, V({kSize - 1, kSize - 1 - INT64_MAX / 2, kSize - 1 - 2 * (INT64_MAX / 2)}));
+}
+
+TEST(ValidateSelectionTest, RejectsIndicesOffTheirAxis) {
+  PixelsMeta meta;
+  meta.size_t = 2, meta.size_z = 3, meta.size_c = 1, meta.size_y = 4, meta.size_x = 5;
+  Selection good{{0, 1, 1}, {2, 0}, {0}, Roi{0, 0, 5, 4}};
+  EXPECT_OK(ValidateSelection(good, meta));
+  Selection bad_t = good;
+  bad_t.t = {2};
+  EXPECT_STATUS(ValidateSelection(bad_t, meta), Invalid,
+                "internal error: normalized t index 2 is outside [0, 2)");
+  Selection bad_c = good;
+  bad_c.c = {-1};
+  EXPECT_STATUS_HAS(ValidateSelection(bad_c, meta), "normalized c index -1");
+  Selection bad_roi = good;
+  bad_roi.roi = Roi{4, 0, INT64_MAX, 1};
+  EXPECT_STATUS_HAS(ValidateSelection(bad_roi, meta), "normalized roi (4, 0, ");
 }
 
 TEST(NormalizeIndexTest, FormsAndErrors) {

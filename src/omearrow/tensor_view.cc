@@ -71,6 +71,8 @@ arrow::Result<TensorView> TensorView::FromSelection(std::shared_ptr<const Image>
                                                     std::optional<std::string> layout,
                                                     DType dtype,
                                                     ChannelPolicy channel_policy) {
+  if (image == nullptr) return Status::Invalid("TensorView needs an image");
+  ARROW_RETURN_NOT_OK(ValidateSelection(selection, image->pixels_meta()));
   TensorView view;
   view.image_ = std::move(image);
   view.selection_ = std::move(selection);
@@ -123,8 +125,22 @@ arrow::Result<TensorView> TensorView::WithLayout(std::string_view layout) const 
                        dtype_, channel_policy_);
 }
 
+namespace {
+
+// Views whose geometry has no pixels to give (channel_policy="first" over no channels)
+// fail here, with the reference's message, before anything is allocated or copied.
+Status CheckMaterializable(const Geometry& g) {
+  if (g.no_channel_to_keep) {
+    return Status::Invalid("layout '", g.layout, "' drops non-singleton dimension 'C'.");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 arrow::Result<int64_t> TensorView::MaterializedBytes(MemoryOrder order) const {
   ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  ARROW_RETURN_NOT_OK(CheckMaterializable(g));
   const int64_t span = order == MemoryOrder::kCanonical ? g.CanonicalSpanElements()
                                                         : g.num_elements();
   return span * ItemSize(dtype_);
@@ -134,6 +150,7 @@ arrow::Result<Tensor> TensorView::MaterializeTo(uint8_t* out, int64_t capacity,
                                                 MemoryOrder order,
                                                 const MaterializeOptions& options) const {
   ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  ARROW_RETURN_NOT_OK(CheckMaterializable(g));
   const int64_t itemsize = ItemSize(dtype_);
   const bool canonical = order == MemoryOrder::kCanonical;
   const std::array<int64_t, 5> element_strides =

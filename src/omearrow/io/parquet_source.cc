@@ -22,6 +22,7 @@
 #include <parquet/file_reader.h>
 #include <parquet/properties.h>
 
+#include "omearrow/io/file_identity.h"
 #include "omearrow/io/page_stream.h"
 #include "omearrow/io/row_cache.h"
 #include "omearrow/source/chunk_cache.h"
@@ -526,23 +527,22 @@ class OpenRecipeCache {
       entries_;
 };
 
-// The recipe cache key of an unchanged local file, or "" when it cannot be stated.
-std::string RecipeKey(const std::string& path, const ParquetOpenOptions& options) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  const auto size = fs::file_size(path, error);
-  if (error) return "";
-  const auto mtime = fs::last_write_time(path, error);
-  if (error) return "";
+// The recipe cache key of an unchanged local file (its identity plus what was asked of
+// it), or "" when the file's identity cannot be stated.
+std::string RecipeKey(const std::string& identity, const ParquetOpenOptions& options) {
+  if (identity.empty()) return "";
   // "\x01" "default" split: "\x01default" is one out-of-range hex escape (clang error).
-  return fs::absolute(path, error).string() + "\n" + std::to_string(size) + "\n" +
-         std::to_string(mtime.time_since_epoch().count()) + "\n" +
-         options.column.value_or("\x01" "default") + "\n" + std::to_string(options.row) + "\n" +
+  return identity + "\n" + options.column.value_or("\x01" "default") + "\n" +
+         std::to_string(options.row) + "\n" +
          std::to_string(options.record.decoded_chunk_cache_bytes);
 }
 
+// Reads the metadata of the requested row. `identity` (FileIdentity of the file, or a
+// UniqueCacheKey) keys the decoded rows in the process-wide RowCache, so a rewritten
+// file never gets another file's pixels.
 arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& path,
-                                                            const ParquetOpenOptions& options) {
+                                                            const ParquetOpenOptions& options,
+                                                            const std::string& identity) {
   ARROW_ASSIGN_OR_RAISE(auto handle, OpenHandle(path, options.open_file));
   auto& reader = *handle->reader;
   std::shared_ptr<arrow::Schema> schema;
@@ -617,8 +617,8 @@ arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& p
   } else if (parts->chunks.has_value() || parts->planes.has_value()) {
     const PixelEncoding encoding =
         parts->chunks.has_value() ? PixelEncoding::kListChunks : PixelEncoding::kPlanes;
-    const std::string key = path + "\n" + opened.column + "\n" + std::to_string(options.row) +
-                            "\n" + std::to_string(metadata->size());
+    const std::string key =
+        identity + "\n" + opened.column + "\n" + std::to_string(options.row);
     // Only the payload leaves of the encoding in use (list files may carry both).
     const auto& payload = parts->chunks.has_value() ? leaves.chunk_pixels : leaves.plane_pixels;
     const std::vector<int> read_leaves = leaves.With(payload);
@@ -645,13 +645,25 @@ arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& p
 arrow::Result<OpenedImage> OpenParquet(const std::string& path,
                                        const ParquetOpenOptions& options) {
   // Reopening an unchanged file reuses its parsed metadata (and open handle); each open
-  // still gets its own pixel caches. Injected file openers bypass the cache.
-  const std::string key = options.open_file ? "" : RecipeKey(path, options);
+  // still gets its own pixel caches. Injected file openers bypass the cache, and their
+  // decoded rows are never shared with another open.
+  const std::string identity =
+      options.open_file ? "" : internal::FileIdentity(path);
+  const std::string key = RecipeKey(identity, options);
   if (!key.empty()) {
     if (auto recipe = OpenRecipeCache::Global().Find(key)) return recipe->Make();
   }
-  ARROW_ASSIGN_OR_RAISE(auto recipe, ReadRecipe(path, options));
-  if (!key.empty()) OpenRecipeCache::Global().Put(key, recipe);
+  ARROW_ASSIGN_OR_RAISE(
+      auto recipe,
+      ReadRecipe(path, options, identity.empty() ? internal::UniqueCacheKey() : identity));
+  if (!key.empty()) {
+    if (internal::FileIdentity(path) == identity) {
+      OpenRecipeCache::Global().Put(key, recipe);
+    } else {
+      // The file changed while it was read: read it again, keyed to this open alone.
+      ARROW_ASSIGN_OR_RAISE(recipe, ReadRecipe(path, options, internal::UniqueCacheKey()));
+    }
+  }
   return recipe->Make();
 }
 

@@ -44,11 +44,15 @@ Status Reorder(std::vector<T>* items, const Shuffler& shuffle) {
   return Status::OK();
 }
 
-// Tile origins and sizes covering [start, start + length) in steps of `tile`.
+// Tile origins and sizes covering [start, start + length) in steps of `tile` (> 0). The
+// range lies inside the image, so start + length fits; `pos + tile` may not, so the loop
+// compares the remaining length instead.
 std::vector<std::pair<int64_t, int64_t>> Spans(int64_t start, int64_t length, int64_t tile) {
   std::vector<std::pair<int64_t, int64_t>> spans;
-  for (int64_t pos = start; pos < start + length; pos += tile) {
-    spans.emplace_back(pos, std::min(tile, start + length - pos));
+  for (int64_t done = 0; done < length;) {
+    const int64_t size = std::min(tile, length - done);
+    spans.emplace_back(start + done, size);
+    done += size;
   }
   return spans;
 }
@@ -107,8 +111,9 @@ arrow::Result<std::vector<Selection>> TileSelections3D(const Selection& parent,
   const auto y_spans = Spans(roi.y, roi.h, tile_h);
   const auto x_spans = Spans(roi.x, roi.w, tile_w);
   for (int64_t t : parent.t) {
-    for (size_t z0 = 0; z0 < parent.z.size(); z0 += static_cast<size_t>(tile_z)) {
-      const size_t z1 = std::min(parent.z.size(), z0 + static_cast<size_t>(tile_z));
+    for (size_t z0 = 0; z0 < parent.z.size();) {
+      // min() first: z0 + tile_z may not fit.
+      const size_t z1 = z0 + std::min(parent.z.size() - z0, static_cast<size_t>(tile_z));
       for (const auto& [y, h] : y_spans) {
         for (const auto& [x, w] : x_spans) {
           Selection child;
@@ -120,6 +125,7 @@ arrow::Result<std::vector<Selection>> TileSelections3D(const Selection& parent,
           out.push_back(std::move(child));
         }
       }
+      z0 = z1;
     }
   }
   ARROW_RETURN_NOT_OK(Reorder(&out, shuffle));
