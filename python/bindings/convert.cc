@@ -9,10 +9,11 @@ namespace nb = nanobind;
 namespace omearrow::python {
 namespace {
 
-// collections.abc.Sequence, looked up once.
+// collections.abc.Sequence, looked up once and deliberately never released (a static
+// nb::object would be destroyed after the interpreter finalized).
 nb::handle SequenceAbc() {
-  static nb::object sequence =
-      nb::module_::import_("collections.abc").attr("Sequence");
+  static PyObject* sequence =
+      nb::object(nb::module_::import_("collections.abc").attr("Sequence")).release().ptr();
   return sequence;
 }
 

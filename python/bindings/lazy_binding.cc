@@ -27,6 +27,8 @@ void RegisterLazy(nb::module_& m) {
                 return StatusFromPythonError(error);
               } catch (nb::cast_error&) {
                 return arrow::Status::TypeError("the resolver must return a TensorView");
+              } catch (const std::exception& error) {
+                return arrow::Status::UnknownError("resolver failed: ", error.what());
               }
             };
             new (self) PyLazyPlan{LazyTensorView(nullptr, ViewOptions{}, std::move(resolver))};

@@ -135,3 +135,14 @@ def test_huge_step_slice_takes_one_index():
     np.testing.assert_array_equal(view.to_numpy()[0], PIXELS[1].transpose(1, 0, 2, 3))
     back = omearrow.TensorView(RECORD, t=slice(None, None, -(2**63)), layout="TZCYX")
     np.testing.assert_array_equal(back.to_numpy()[0], PIXELS[2].transpose(1, 0, 2, 3))
+
+
+def test_plane_loader_returning_non_numbers_is_a_type_error():
+    """Any failure inside a plane_loader becomes a Python exception, never a crash."""
+    meta_only = omearrow.from_numpy(np.zeros((1, 1, 1, 2, 2), np.uint16))
+
+    def bad_loader(t, z, c):
+        return np.array([[object(), object()], [object(), object()]], dtype=object)
+
+    with pytest.raises((TypeError, ValueError)):
+        omearrow.TensorView(meta_only, plane_loader=bad_loader, t=0, z=0, c=0).to_numpy()

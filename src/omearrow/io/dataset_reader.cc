@@ -291,28 +291,11 @@ Status DatasetChunkSource::BuildIndex() {
     }
     row_group_members_[chunk.row_group].push_back(static_cast<int32_t>(id));
   }
-  // Chunk grids written by ome-arrow never overlap; check pairwise per plane (up to a
-  // bound beyond which overlap is assumed, which only costs the kernel a zero-fill).
-  constexpr int64_t kMaxPairwise = 4096;
-  for (size_t slot = 0; slot < num_slots && !may_overlap_; ++slot) {
-    const int64_t begin = slot_offsets_[slot], end = slot_offsets_[slot + 1];
-    if (end - begin > kMaxPairwise) {
-      may_overlap_ = true;
-      break;
-    }
-    for (int64_t a = begin; a < end && !may_overlap_; ++a) {
-      const auto& p = chunks_[static_cast<size_t>(slot_chunks_[static_cast<size_t>(a)])];
-      for (int64_t b = a + 1; b < end; ++b) {
-        const auto& q =
-            chunks_[static_cast<size_t>(slot_chunks_[static_cast<size_t>(b)])];
-        if (p.y < q.y + q.shape_y && q.y < p.y + p.shape_y && p.x < q.x + q.shape_x &&
-            q.x < p.x + p.shape_x) {
-          may_overlap_ = true;
-          break;
-        }
-      }
-    }
-  }
+  // Chunk grids written by ome-arrow never overlap; overlapping ones only cost a zero-fill.
+  may_overlap_ = AnySlotOverlaps(slot_offsets_, slot_chunks_, [&](int32_t id) {
+    const auto& chunk = chunks_[static_cast<size_t>(id)];
+    return Rect{chunk.y, chunk.x, chunk.shape_y, chunk.shape_x};
+  });
   return Status::OK();
 }
 

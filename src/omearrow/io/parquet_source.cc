@@ -98,7 +98,11 @@ arrow::Result<std::shared_ptr<ParquetHandle>> OpenHandle(const std::string& path
   handle->path = path;
   std::shared_ptr<arrow::io::RandomAccessFile> file;
   if (open_file) {
-    ARROW_ASSIGN_OR_RAISE(file, open_file(path));
+    auto opened = open_file(path);
+    if (!opened.ok()) {
+      return opened.status().WithMessage(path, ": ", opened.status().message());
+    }
+    file = *opened;
   } else {
     auto opened = arrow::io::ReadableFile::Open(path);
     if (!opened.ok()) return Status::IOError(path, ": ", opened.status().message());
@@ -173,8 +177,10 @@ class ParquetByteChunkSource final : public PixelSource {
       ARROW_ASSIGN_OR_RAISE(payload, ReadDirect(chunk.entry, label));
     }
     if (payload == nullptr) {
-      ARROW_RETURN_NOT_OK(ReadPageOf(first_slot_ + chunk.entry, label));
-      payload = raw_.Find(chunk.entry);
+      // The page read returns this chunk's payload itself: the raw cache may keep none
+      // (capacity 0, or a payload larger than it).
+      ARROW_ASSIGN_OR_RAISE(payload,
+                            ReadPageOf(first_slot_ + chunk.entry, chunk.entry, label));
       if (payload == nullptr) return Status::Invalid(label, ": payload not found");
     }
     if (!chunk.compression.has_value()) {
@@ -278,8 +284,10 @@ class ParquetByteChunkSource final : public PixelSource {
   // Reads the one data page of the pixel_bytes leaf holding leaf slot `slot` (other pages
   // are skipped by their headers, their bodies unread) and keeps the raw payloads of this
   // record's chunks found in it. Writers put a whole row's payloads in one page (pages
-  // follow record boundaries), so one read serves every chunk of the image.
-  Status ReadPageOf(int64_t slot, const std::string& label) const {
+  // follow record boundaries), so one read serves every chunk of the image. Returns the
+  // payload of chunk entry `wanted` (nullptr when the page does not hold it).
+  arrow::Result<std::shared_ptr<arrow::Buffer>> ReadPageOf(int64_t slot, int64_t wanted,
+                                                           const std::string& label) const {
     try {
       auto metadata = handle_->reader->parquet_reader()->metadata();
       auto column_chunk = metadata->RowGroup(row_group_)->ColumnChunk(leaf_);
@@ -317,6 +325,7 @@ class ParquetByteChunkSource final : public PixelSource {
       }
       // Walk the page's levels; slots of this record map to chunk entries.
       const int64_t max_def = descr->max_definition_level();
+      std::shared_ptr<arrow::Buffer> found;
       for (int64_t s = target_page_first; s < target_page_first + target_page_values; ++s) {
         int16_t def_level = 0, rep_level = 0;
         parquet::ByteArray value;
@@ -328,9 +337,11 @@ class ParquetByteChunkSource final : public PixelSource {
         }
         ARROW_ASSIGN_OR_RAISE(auto buffer, arrow::AllocateBuffer(value.len));
         if (value.len > 0) std::memcpy(buffer->mutable_data(), value.ptr, value.len);
-        raw_.Put(entry, std::shared_ptr<arrow::Buffer>(std::move(buffer)));
+        std::shared_ptr<arrow::Buffer> payload(std::move(buffer));
+        if (entry == wanted) found = payload;
+        raw_.Put(entry, std::move(payload));
       }
-      return Status::OK();
+      return found;
     } catch (const std::exception& error) {
       return Status::IOError(label, ": ", error.what());
     }
@@ -572,7 +583,11 @@ arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& p
   if (table->column(0)->num_chunks() == 1) {
     combined = table->column(0)->chunk(0);
   } else {
-    ARROW_ASSIGN_OR_RAISE(combined, arrow::Concatenate(table->column(0)->chunks()));
+    auto concatenated = arrow::Concatenate(table->column(0)->chunks());
+    if (!concatenated.ok()) {
+      return concatenated.status().WithMessage(path, ": ", concatenated.status().message());
+    }
+    combined = *concatenated;
   }
   if (combined->type_id() != arrow::Type::STRUCT) {
     return Status::Invalid(path, ": column '", opened.column, "' is not a struct column");
@@ -598,8 +613,11 @@ arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& p
     for (int64_t r = 0; r < local_row; ++r) {
       int64_t slots = 1;
       if (!records->IsNull(r) && !chunks_field->IsNull(r)) {
-        ARROW_ASSIGN_OR_RAISE(auto range, internal::ListAt(chunks_field, r, "chunks"));
-        slots = std::max<int64_t>(1, range.size());
+        auto range = internal::ListAt(chunks_field, r, "chunks");
+        if (!range.ok()) {
+          return range.status().WithMessage(path, ": row ", r, ": ", range.status().message());
+        }
+        slots = std::max<int64_t>(1, range->size());
       }
       first_slot += slots;
     }

@@ -424,5 +424,35 @@ TEST(ParquetTest, RewrittenListFilesNeverReturnStalePixels) {
   }
 }
 
+// Byte chunks read through their Parquet page (Parquet-level compression rules out the
+// direct payload read) with caches too small to keep anything (review finding: "payload
+// not found").
+TEST(ParquetTest, PageReadFallbackWorksWithoutCacheRoom) {
+  auto dense = testing::MakeRandomImage(1, 2, 3, 16, 16, DType::kUInt16, 21);
+  ParquetWriteOptions write;
+  write.record.chunk_shape = {1, 8, 8};
+  write.parquet_compression = "zstd";
+  const auto path = (TempDir() / "fallback.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, path, write));
+  for (int64_t cache_bytes : {int64_t{0}, int64_t{1}, int64_t{100}}) {
+    ParquetOpenOptions open;
+    open.record.decoded_chunk_cache_bytes = cache_bytes;
+    ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, open));
+    EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(dense))
+        << "cache " << cache_bytes;
+  }
+}
+
+// Errors from an injected opener name the file (review finding).
+TEST(ParquetTest, OpenerErrorsNameTheFile) {
+  ParquetOpenOptions options;
+  options.open_file = [](const std::string&)
+      -> arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> {
+    return arrow::Status::IOError("object store said no");
+  };
+  EXPECT_STATUS(OpenParquet("s3-like/bucket/image.ome.parquet", options), IOError,
+                "s3-like/bucket/image.ome.parquet: object store said no");
+}
+
 }  // namespace
 }  // namespace omearrow

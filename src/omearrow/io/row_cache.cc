@@ -21,17 +21,25 @@ arrow::Result<std::shared_ptr<const Image>> RowCache::GetOrLoad(const std::strin
     }
     ++misses_;
   }
-  int64_t bytes = 0;
-  ARROW_ASSIGN_OR_RAISE(auto image, load(&bytes));
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = entries_.find(key);
-  if (it != entries_.end()) return it->second.image;
-  if (bytes > capacity_bytes_) return image;
-  lru_.push_front(key);
-  entries_.emplace(key, Entry{image, bytes, lru_.begin()});
-  bytes_ += bytes;
-  EvictLocked();
-  return image;
+  return loading_.Run(key, [&]() -> arrow::Result<std::shared_ptr<const Image>> {
+    {
+      // A load of this row may have finished between the miss and this load.
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = entries_.find(key);
+      if (it != entries_.end()) return it->second.image;
+    }
+    int64_t bytes = 0;
+    ARROW_ASSIGN_OR_RAISE(auto image, load(&bytes));
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end()) return it->second.image;
+    if (bytes > capacity_bytes_) return image;
+    lru_.push_front(key);
+    entries_.emplace(key, Entry{image, bytes, lru_.begin()});
+    bytes_ += bytes;
+    EvictLocked();
+    return image;
+  });
 }
 
 void RowCache::EvictLocked() {

@@ -12,13 +12,15 @@
 #include <arrow/result.h>
 
 #include "omearrow/image.h"
+#include "omearrow/util/load_once.h"
 
 namespace omearrow {
 
 // Keeps decoded rows (an in-memory Image over the row's Arrow arrays) so that repeated
 // views of the same row of a list-encoded file do not decode it again. Least recently used
 // rows are dropped once the total exceeds the capacity; images still in use stay alive
-// through their shared_ptrs. Thread-safe.
+// through their shared_ptrs. Thread-safe; threads missing the same row at the same time
+// decode it once.
 class RowCache {
  public:
   using Loader = std::function<arrow::Result<std::shared_ptr<const Image>>(int64_t* bytes)>;
@@ -52,6 +54,7 @@ class RowCache {
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;
   int64_t bytes_ = 0, hits_ = 0, misses_ = 0;
+  internal::LoadOnce<std::string, std::shared_ptr<const Image>> loading_;
 };
 
 // Bytes held by the buffers of `data` and its children (an estimate of a row's size).

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "omearrow/util/catch_status.h"
+
 namespace omearrow {
 
 // Number of prefetch worker threads alive in the process (a test hook: it returns to its
@@ -24,8 +26,9 @@ void AddLivePrefetchWorkers(int64_t delta);
 }  // namespace internal
 
 // Produces items 0..num_tasks-1 with `produce(i)` and returns them in index order.
-// T must have `bool ok() const`; an item that is not ok() is returned like any other, and
-// then the prefetcher is finished (no later item is returned; workers stop claiming tasks
+// T must have `bool ok() const` and `static T FromError(arrow::Status)` (an exception
+// thrown by `produce` becomes that item's error, on every thread); an item that is not
+// ok() is returned like any other, and then the prefetcher is finished (no later item is returned; workers stop claiming tasks
 // past it).
 //
 // prefetch == 0: each Next() calls produce() on the calling thread.
@@ -52,11 +55,17 @@ class OrderedPrefetcher {
     workers_.reserve(static_cast<size_t>(threads));
     for (int64_t i = 0; i < threads; ++i) {
       internal::AddLivePrefetchWorkers(1);
-      workers_.emplace_back([this] {
-        Work();
+      try {
+        workers_.emplace_back([this] {
+          Work();
+          internal::AddLivePrefetchWorkers(-1);
+        });
+      } catch (...) {  // no thread could be started: run with the workers there are
         internal::AddLivePrefetchWorkers(-1);
-      });
+        break;
+      }
     }
+    if (workers_.empty()) prefetch_ = 0;  // produce on the consumer's thread instead
   }
 
   ~OrderedPrefetcher() { Stop(); }
@@ -78,7 +87,8 @@ class OrderedPrefetcher {
     }
     std::optional<T> item;
     if (prefetch_ == 0) {
-      item.emplace(produce_(next_out_++));
+      const int64_t index = next_out_++;
+      item.emplace(ProduceCatching(index));
     } else {
       std::unique_lock<std::mutex> lock(mutex_);
       ready_cv_.wait(lock, [this] { return ready_.count(next_out_) > 0; });
@@ -97,6 +107,14 @@ class OrderedPrefetcher {
   void Stop() { Finish(); }
 
  private:
+  T ProduceCatching(int64_t index) const {
+    try {
+      return produce_(index);
+    } catch (...) {
+      return T::FromError(internal::StatusFromCurrentException());
+    }
+  }
+
   void Finish() {
     finished_ = true;
     {
@@ -124,7 +142,7 @@ class OrderedPrefetcher {
       if (stopping_ || next_claim_ >= stop_at_) return;
       const int64_t index = next_claim_++;
       lock.unlock();
-      T item = produce_(index);
+      T item = ProduceCatching(index);
       lock.lock();
       if (!item.ok()) stop_at_ = std::min(stop_at_, index + 1);
       ready_.emplace(index, std::move(item));
@@ -133,7 +151,7 @@ class OrderedPrefetcher {
   }
 
   const int64_t num_tasks_;
-  const int64_t prefetch_;
+  int64_t prefetch_;  // set before the workers start; 0 when none could be started
   const Producer produce_;
   bool finished_ = false;  // consumer side only
 

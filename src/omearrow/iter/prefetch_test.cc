@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <new>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include <arrow/status.h>
@@ -15,6 +17,7 @@ struct Item {
   int64_t value = 0;
   arrow::Status status;
   bool ok() const { return status.ok(); }
+  static Item FromError(arrow::Status error) { return Item{-1, std::move(error)}; }
 };
 
 void SleepRandomMicros(int64_t seed, int max_us) {
@@ -122,6 +125,27 @@ TEST(PrefetchTest, ZeroTasksAndSynchronousModeStartNoThreads) {
   EXPECT_EQ(LivePrefetchWorkers(), 0);
   ASSERT_TRUE(sync.Next().has_value());
   EXPECT_EQ(producer, std::this_thread::get_id());
+}
+
+// A producer that throws (e.g. std::bad_alloc) gives an error item at its position, on
+// the consumer's thread and on workers alike; it never terminates the process.
+TEST(PrefetchTest, ExceptionsBecomeErrorItemsAtTheirPosition) {
+  for (int64_t prefetch : {0, 1, 3}) {
+    OrderedPrefetcher<Item> prefetcher(20, prefetch, 3, [](int64_t i) -> Item {
+      if (i == 6) throw std::bad_alloc();
+      if (i == 9) throw std::runtime_error("never reached");
+      return Item{i, arrow::Status::OK()};
+    });
+    for (int64_t i = 0; i < 6; ++i) {
+      auto item = prefetcher.Next();
+      ASSERT_TRUE(item.has_value());
+      EXPECT_EQ(item->value, i);
+    }
+    auto failed = prefetcher.Next();
+    ASSERT_TRUE(failed.has_value());
+    EXPECT_TRUE(failed->status.IsOutOfMemory()) << failed->status.ToString();
+    EXPECT_FALSE(prefetcher.Next().has_value());
+  }
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ Status Labeled(const Status& status, const std::string& label, int64_t index) {
 struct Produced {
   arrow::Result<Tensor> tensor;
   bool ok() const { return tensor.ok(); }
+  static Produced FromError(arrow::Status status) { return Produced{std::move(status)}; }
 };
 
 }  // namespace

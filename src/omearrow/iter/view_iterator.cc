@@ -21,6 +21,7 @@ struct Produced {
   arrow::Result<Tensor> tensor;
   Warnings warnings;
   bool ok() const { return tensor.ok(); }
+  static Produced FromError(arrow::Status status) { return Produced{std::move(status), {}}; }
 };
 
 Shuffler MakeShuffler(const IteratorOptions& options) {

@@ -17,11 +17,24 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodedChunkCache::GetOrDecode(
     }
     ++misses_;
   }
-  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer, decode());
+  return loading_.Run(chunk_id, [&]() -> arrow::Result<std::shared_ptr<arrow::Buffer>> {
+    {
+      // A decode of this chunk may have finished between the miss and this load.
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = entries_.find(chunk_id);
+      if (it != entries_.end()) return it->second.buffer;
+    }
+    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer, decode());
+    std::lock_guard<std::mutex> lock(mutex_);
+    return InsertLocked(chunk_id, std::move(buffer));
+  });
+}
+
+std::shared_ptr<arrow::Buffer> DecodedChunkCache::InsertLocked(
+    int64_t chunk_id, std::shared_ptr<arrow::Buffer> buffer) {
   if (capacity_bytes_ <= 0 || buffer->size() > capacity_bytes_) return buffer;
-  std::lock_guard<std::mutex> lock(mutex_);
   auto it = entries_.find(chunk_id);
-  if (it != entries_.end()) return it->second.buffer;  // another thread won the race
+  if (it != entries_.end()) return it->second.buffer;
   lru_.push_front(chunk_id);
   entries_.emplace(chunk_id, Entry{buffer, lru_.begin()});
   bytes_ += buffer->size();
@@ -30,13 +43,8 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodedChunkCache::GetOrDecode(
 }
 
 void DecodedChunkCache::Put(int64_t chunk_id, std::shared_ptr<arrow::Buffer> buffer) {
-  if (capacity_bytes_ <= 0 || buffer->size() > capacity_bytes_) return;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.count(chunk_id) != 0) return;
-  lru_.push_front(chunk_id);
-  bytes_ += buffer->size();
-  entries_.emplace(chunk_id, Entry{std::move(buffer), lru_.begin()});
-  EvictLocked();
+  InsertLocked(chunk_id, std::move(buffer));
 }
 
 std::shared_ptr<arrow::Buffer> DecodedChunkCache::Find(int64_t chunk_id) {

@@ -11,12 +11,14 @@
 #include <arrow/buffer.h>
 #include <arrow/result.h>
 
+#include "omearrow/util/load_once.h"
+
 namespace omearrow {
 
 // Maps a chunk id to its decoded bytes, evicting least-recently-used entries once the
 // total exceeds `capacity_bytes`. Entries still held by callers stay alive after
-// eviction (they are shared_ptrs). Two threads asking for the same missing chunk may
-// both decode it; the result is the same and one copy is kept.
+// eviction (they are shared_ptrs). Threads asking for the same missing chunk at the same
+// time decode it once: the others wait for that decode.
 class DecodedChunkCache {
  public:
   using Decoder = std::function<arrow::Result<std::shared_ptr<arrow::Buffer>>()>;
@@ -42,11 +44,15 @@ class DecodedChunkCache {
     std::list<int64_t>::iterator lru_position;
   };
   void EvictLocked();
+  // Stores a decoded buffer (when it fits) and returns the cached one.
+  std::shared_ptr<arrow::Buffer> InsertLocked(int64_t chunk_id,
+                                              std::shared_ptr<arrow::Buffer> buffer);
 
   const int64_t capacity_bytes_;
   mutable std::mutex mutex_;
   std::unordered_map<int64_t, Entry> entries_;
   std::list<int64_t> lru_;  // front = most recently used
+  internal::LoadOnce<int64_t, std::shared_ptr<arrow::Buffer>> loading_;
   int64_t bytes_ = 0;
   int64_t hits_ = 0;
   int64_t misses_ = 0;

@@ -1,5 +1,11 @@
 #include "omearrow/source/chunk_cache.h"
 
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "omearrow/testing/gtest_util.h"
@@ -44,6 +50,48 @@ TEST(DecodedChunkCacheTest, OversizedEntriesAndErrorsAreNotKept) {
   EXPECT_STATUS(cache.GetOrDecode(2, failing), Invalid, "bad chunk");
   ASSERT_OK(cache.GetOrDecode(2, Bytes(10, &calls)).status());
   EXPECT_EQ(cache.bytes_cached(), 10);
+}
+
+// Threads that miss the same chunk together decode it once; the others get its bytes.
+TEST(DecodedChunkCacheTest, ConcurrentMissesDecodeOnce) {
+  for (int64_t capacity : {int64_t{0}, int64_t{1} << 20}) {
+    DecodedChunkCache cache(capacity);
+    std::atomic<int> decodes{0};
+    std::atomic<bool> go{false};
+    auto slow = [&]() -> arrow::Result<std::shared_ptr<arrow::Buffer>> {
+      ++decodes;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // hold the miss open
+      return arrow::AllocateBuffer(64);
+    };
+    std::vector<std::thread> threads;
+    std::vector<const uint8_t*> seen(8);
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&, i] {
+        while (!go) std::this_thread::yield();
+        auto got = cache.GetOrDecode(7, slow);
+        seen[static_cast<size_t>(i)] = got.ok() ? (*got)->data() : nullptr;
+      });
+    }
+    go = true;
+    for (auto& thread : threads) thread.join();
+    // Threads that arrived after the decode finished may decode again only when nothing
+    // could be kept (capacity 0); with room, all eight share one decode.
+    if (capacity > 0) EXPECT_EQ(decodes.load(), 1);
+    EXPECT_LT(decodes.load(), 8);
+    for (const uint8_t* data : seen) EXPECT_NE(data, nullptr);
+  }
+}
+
+// An exception from a decoder is an error Status for the caller and for every waiter.
+TEST(DecodedChunkCacheTest, ThrowingDecoderBecomesAStatus) {
+  DecodedChunkCache cache(1 << 20);
+  auto throwing = []() -> arrow::Result<std::shared_ptr<arrow::Buffer>> {
+    throw std::runtime_error("decoder blew up");
+  };
+  EXPECT_STATUS_HAS(cache.GetOrDecode(3, throwing), "decoder blew up");
+  int calls = 0;
+  ASSERT_OK(cache.GetOrDecode(3, Bytes(8, &calls)).status());  // nothing left in flight
+  EXPECT_EQ(calls, 1);
 }
 
 }  // namespace

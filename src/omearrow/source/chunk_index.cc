@@ -1,6 +1,7 @@
 #include "omearrow/source/chunk_index.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include <arrow/array.h>
@@ -228,27 +229,11 @@ ChunkIndex ChunkIndex::Build(const std::vector<StoredChunk>& chunks, const Pixel
       index.ids_[static_cast<size_t>(fill[slot]++)] = static_cast<int32_t>(id);
     }
   }
-  // Well-formed chunk grids never overlap; check pairwise per plane (up to a bound,
-  // beyond which overlap is assumed, which only costs a zero-fill).
-  constexpr int64_t kMaxPairwise = 4096;
-  for (size_t slot = 0; slot < num_slots && !index.may_overlap_; ++slot) {
-    const int64_t begin = index.offsets_[slot], end = index.offsets_[slot + 1];
-    if (end - begin > kMaxPairwise) {
-      index.may_overlap_ = true;
-      break;
-    }
-    for (int64_t a = begin; a < end && !index.may_overlap_; ++a) {
-      const auto& p = chunks[static_cast<size_t>(index.ids_[static_cast<size_t>(a)])];
-      for (int64_t b = a + 1; b < end; ++b) {
-        const auto& q = chunks[static_cast<size_t>(index.ids_[static_cast<size_t>(b)])];
-        if (p.y < q.y + q.shape_y && q.y < p.y + p.shape_y && p.x < q.x + q.shape_x &&
-            q.x < p.x + p.shape_x) {
-          index.may_overlap_ = true;
-          break;
-        }
-      }
-    }
-  }
+  // Well-formed chunk grids never overlap; overlapping ones only cost a zero-fill.
+  index.may_overlap_ = AnySlotOverlaps(index.offsets_, index.ids_, [&](int32_t id) {
+    const StoredChunk& chunk = chunks[static_cast<size_t>(id)];
+    return Rect{chunk.y, chunk.x, chunk.shape_y, chunk.shape_x};
+  });
   return index;
 }
 
@@ -270,6 +255,58 @@ PlaneBlock ChunkPlaneBlock(const StoredChunk& chunk, const uint8_t* data, int64_
   block.row_stride = chunk.shape_x;
   block.data = data + (z - chunk.z) * chunk.shape_y * chunk.shape_x * ItemSize(chunk.dtype);
   return block;
+}
+
+bool AnyRectsOverlap(std::vector<Rect> rects) {
+  // Events along x: a rectangle leaves at x + width and enters at x; at equal x, leaving
+  // comes first (half-open ranges that touch do not overlap).
+  struct Event {
+    int64_t x;
+    bool enter;
+    size_t rect;
+  };
+  std::vector<Event> events;
+  events.reserve(rects.size() * 2);
+  for (size_t i = 0; i < rects.size(); ++i) {
+    if (rects[i].width <= 0 || rects[i].height <= 0) continue;
+    events.push_back({rects[i].x, true, i});
+    events.push_back({rects[i].x + rects[i].width, false, i});
+  }
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+    return a.x != b.x ? a.x < b.x : (!a.enter && b.enter);
+  });
+  // Active y ranges, disjoint so far: begin → end.
+  std::map<int64_t, int64_t> active;
+  for (const Event& event : events) {
+    const Rect& r = rects[event.rect];
+    if (!event.enter) {
+      active.erase(r.y);
+      continue;
+    }
+    const int64_t begin = r.y, end = r.y + r.height;
+    auto next = active.lower_bound(begin);
+    if (next != active.end() && next->first < end) return true;
+    if (next != active.begin() && std::prev(next)->second > begin) return true;
+    active.emplace(begin, end);
+  }
+  return false;
+}
+
+bool AnySlotOverlaps(const std::vector<int64_t>& offsets, const std::vector<int32_t>& ids,
+                     const std::function<Rect(int32_t)>& rect_of) {
+  std::vector<Rect> rects;
+  for (size_t slot = 0; slot + 1 < offsets.size(); ++slot) {
+    const auto begin = ids.begin() + offsets[slot], end = ids.begin() + offsets[slot + 1];
+    if (end - begin < 2) continue;
+    if (slot > 0 && std::equal(begin, end, ids.begin() + offsets[slot - 1],
+                               ids.begin() + offsets[slot])) {
+      continue;  // the same chunks as the slot before: already checked
+    }
+    rects.clear();
+    for (auto it = begin; it != end; ++it) rects.push_back(rect_of(*it));
+    if (AnyRectsOverlap(rects)) return true;
+  }
+  return false;
 }
 
 }  // namespace omearrow

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -92,5 +93,16 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecompressChunk(
 // "brotli", "bz2").
 arrow::Result<std::optional<arrow::Compression::type>> ParseChunkCompression(
     const std::optional<std::string>& name, std::string_view label);
+
+// True when two of `rects` (half-open Y/X ranges) overlap; O(n log n) (a sweep over x
+// keeping the active y ranges ordered).
+bool AnyRectsOverlap(std::vector<Rect> rects);
+
+// True when two chunks of one plane slot of a CSR index overlap: slot s holds the ids
+// ids[offsets[s] .. offsets[s + 1]), `rect_of(id)` is a chunk's Y/X rectangle. A slot
+// listing the same ids as the slot before it is not checked again (chunks spanning many
+// z repeat over z), so the cost is O(entries · log) instead of pairwise per plane.
+bool AnySlotOverlaps(const std::vector<int64_t>& offsets, const std::vector<int32_t>& ids,
+                     const std::function<Rect(int32_t)>& rect_of);
 
 }  // namespace omearrow

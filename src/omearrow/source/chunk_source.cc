@@ -8,6 +8,20 @@
 
 namespace omearrow {
 
+namespace {
+
+// A buffer over memory that `owner` holds, keeping `owner` alive while it exists.
+class OwningView final : public arrow::Buffer {
+ public:
+  OwningView(const uint8_t* data, int64_t size, std::shared_ptr<const void> owner)
+      : arrow::Buffer(data, size), owner_(std::move(owner)) {}
+
+ private:
+  std::shared_ptr<const void> owner_;
+};
+
+}  // namespace
+
 using arrow::Status;
 
 arrow::Result<std::shared_ptr<const ArrowChunkSource>> ArrowChunkSource::Make(
@@ -27,7 +41,8 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> ArrowChunkSource::DecodeChunk(
     int64_t id) const {
   const StoredChunk& chunk = table_.chunks[static_cast<size_t>(id)];
   if (!chunk.compression.has_value()) {
-    return std::make_shared<arrow::Buffer>(chunk.bytes, chunk.num_bytes);
+    // The payload stays in the record's binary array: the buffer keeps that array alive.
+    return std::make_shared<OwningView>(chunk.bytes, chunk.num_bytes, table_.payload_values);
   }
   return cache_->GetOrDecode(id, [&]() {
     return DecompressChunk(*chunk.compression, chunk.bytes, chunk.num_bytes,

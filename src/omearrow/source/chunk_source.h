@@ -39,7 +39,8 @@ class ArrowChunkSource final : public PixelSource {
   const std::vector<StoredChunk>& chunks() const { return table_.chunks; }
   const DecodedChunkCache& cache() const { return *cache_; }
 
-  // The decoded bytes of chunk `id` (decompressing through the cache when needed).
+  // The decoded bytes of chunk `id` (decompressing through the cache when needed). The
+  // buffer keeps its memory alive by itself, after the source and its record are gone.
   arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeChunk(int64_t id) const;
 
  private:

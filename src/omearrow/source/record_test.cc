@@ -5,6 +5,8 @@
 #include <arrow/array/builder_primitive.h>
 #include <arrow/chunked_array.h>
 #include <arrow/scalar.h>
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include "omearrow/image.h"
@@ -395,6 +397,29 @@ TEST_F(BadRecordTest, UnsupportedChunkOrder) {
 TEST_F(BadRecordTest, NotAStruct) {
   EXPECT_STATUS(ImageFromArray(Ints(arrow::int32(), {1})), TypeError,
                 "OME-Arrow records must be a struct array, got int32");
+}
+
+// A raw byte chunk handed out by DecodeChunk keeps the record's memory alive after the
+// image and the record array are gone (review finding: it was a non-owning view).
+TEST(ChunkSourceTest, UncompressedChunkBuffersOwnTheirMemory) {
+  auto dense = testing::MakeRandomImage(1, 1, 1, 8, 8, DType::kUInt16, 5);
+  RecordSpec spec;
+  spec.encoding = Encoding::kByteChunks;
+  spec.chunk_y = 8;
+  spec.chunk_x = 8;
+  std::shared_ptr<arrow::Buffer> chunk;
+  {
+    ASSERT_OK_AND_ASSIGN(auto record, testing::BuildRecord(dense, spec));
+    ASSERT_OK_AND_ASSIGN(auto image, ImageFromStructArray(record));
+    const auto* source = dynamic_cast<const ArrowChunkSource*>(&image->source());
+    ASSERT_NE(source, nullptr);
+    ASSERT_OK_AND_ASSIGN(chunk, source->DecodeChunk(0));
+  }  // record and image released here; under ASan a dangling view is reported below
+  ASSERT_EQ(chunk->size(), 8 * 8 * 2);
+  std::vector<uint16_t> values(64);
+  std::memcpy(values.data(), chunk->data(), 128);
+  const auto expected = testing::DenseValues(dense);
+  for (size_t i = 0; i < 64; ++i) EXPECT_EQ(values[i], expected[i]);
 }
 
 }  // namespace

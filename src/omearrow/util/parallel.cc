@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "omearrow/util/catch_status.h"
+
 namespace omearrow {
 namespace {
 
@@ -78,7 +80,10 @@ struct ForState {
     for (;;) {
       const int64_t i = next.fetch_add(1);
       if (i >= num_tasks) return;
-      arrow::Status status = failed.load() ? arrow::Status::OK() : fn(i);
+      // An exception must not escape a worker (std::terminate) nor unwind the caller
+      // while helpers still run `fn`, which refers to the caller's locals.
+      arrow::Status status =
+          failed.load() ? arrow::Status::OK() : internal::CallCatching([&] { return fn(i); });
       std::lock_guard<std::mutex> lock(mutex);
       if (!status.ok() && first_error.ok()) {
         first_error = status;
@@ -102,14 +107,25 @@ arrow::Status ParallelFor(int64_t num_tasks, int max_threads,
   if (max_threads <= 0) max_threads = DefaultParallelism();
   const int64_t helpers = std::min<int64_t>(max_threads, num_tasks) - 1;
   if (helpers <= 0) {
-    for (int64_t i = 0; i < num_tasks; ++i) ARROW_RETURN_NOT_OK(fn(i));
+    for (int64_t i = 0; i < num_tasks; ++i) {
+      ARROW_RETURN_NOT_OK(internal::CallCatching([&] { return fn(i); }));
+    }
     return arrow::Status::OK();
   }
-  auto state = std::make_shared<ForState>();
-  state->fn = fn;
+  std::shared_ptr<ForState> state;
+  try {
+    state = std::make_shared<ForState>();
+    state->fn = fn;
+  } catch (...) {
+    return internal::StatusFromCurrentException();
+  }
   state->num_tasks = num_tasks;
   for (int64_t h = 0; h < helpers; ++h) {
-    Pool().Submit([state] { state->RunTasks(); });
+    try {
+      Pool().Submit([state] { state->RunTasks(); });
+    } catch (...) {
+      break;  // fewer helpers: the calling thread still runs every unclaimed task
+    }
   }
   state->RunTasks();
   std::unique_lock<std::mutex> lock(state->mutex);

@@ -1,6 +1,9 @@
 #include "omearrow/util/parallel.h"
 
 #include <atomic>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -38,6 +41,24 @@ TEST(ParallelForTest, NestedCallsDoNotDeadlock) {
     });
   }));
   EXPECT_EQ(total.load(), 400);
+}
+
+// Exceptions thrown by tasks (on helpers or the caller) become the call's error; the call
+// returns only after every task that started has finished.
+TEST(ParallelForTest, ExceptionsBecomeStatusAndNothingOutlivesTheCall) {
+  for (int threads : {1, 2, 4}) {
+    std::atomic<int64_t> ran{0};
+    arrow::Status status = ParallelFor(64, threads, [&](int64_t i) -> arrow::Status {
+      ++ran;
+      if (i == 10) throw std::runtime_error("task 10 threw");
+      return arrow::Status::OK();
+    });
+    EXPECT_FALSE(status.ok());
+    EXPECT_NE(status.message().find("task 10 threw"), std::string::npos) << status.ToString();
+    const int64_t after = ran.load();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(ran.load(), after);  // no task still running after the call returned
+  }
 }
 
 }  // namespace
