@@ -346,6 +346,11 @@ def _core_image(source: Any, dim_order: str) -> _core.Image:
     return image_from_data(source, "auto")
 
 
+def _is_array_input(source: Any) -> bool:
+    """True for writer inputs made into images from pixels alone (no record id)."""
+    return isinstance(source, (np.ndarray, TensorView, LazyTensorView))
+
+
 def _core_images(sources: Any, dim_order: str) -> list[_core.Image]:
     if isinstance(sources, (list, tuple)):
         if not sources:
@@ -498,7 +503,8 @@ def write_dataset(
         chunk_rows_per_row_group: Chunk rows per row group of ``chunks.parquet``.
         overwrite: Replace the dataset files of an existing non-empty directory.
         dim_order: Axis letters of a NumPy input.
-        image_id: Image id(s) (default: the record id, else ``image-NNNNN``).
+        image_id: Image id(s) (default: the record id; arrays, and records without an
+            id, get ``image-NNNNN`` by their position, as the reference).
     """
     target = _fspath(path)
     images = _core_images(image_or_array, dim_order)
@@ -513,6 +519,15 @@ def write_dataset(
         raise ValueError(
             f"image_id must name each of the {len(images)} images, got {len(ids)} ids"
         )
+    # Arrays carry no id: they get the reference's image-NNNNN (by position), as records
+    # without an id do in the core writer.
+    sources = (
+        image_or_array if isinstance(image_or_array, (list, tuple)) else [image_or_array]
+    )
+    ids = [
+        f"image-{i:05d}" if given is None and _is_array_input(source) else given
+        for i, (source, given) in enumerate(zip(sources, ids))
+    ]
     _core.write_dataset(
         images,
         ids,

@@ -100,6 +100,27 @@ def test_dataset_unknown_image_id_and_row():
             omearrow.open(path, row=5)
 
 
+def test_damaged_dataset_errors_name_the_files(tmp_path):
+    """A stale index.parquet and a missing chunk raise ValueError naming the files, not
+    another chunk's pixels or zeros (the Python side of dataset_test's damage matrix)."""
+    pixels = sample_pixels((1, 1, 1, 16, 24), "uint16", seed=7)
+    path = tmp_path / "ds"
+    omearrow.write_dataset(pixels, path, chunk_shape=(1, 1, 1, 8, 8))
+    chunks = pq.read_table(path / "chunks.parquet")
+    # Row 1 gone and the last row repeated: the counts agree, the index points one row
+    # too far for every chunk after row 1 (the reference raises "Chunk not found").
+    rows = [0, *range(2, chunks.num_rows), chunks.num_rows - 1]
+    pq.write_table(chunks.take(rows), path / "chunks.parquet", row_group_size=1)
+    image = omearrow.open(path)
+    with pytest.raises(ValueError, match="Chunk not found") as info:
+        full_array(image)
+    assert "index.parquet" in str(info.value) and "chunks.parquet" in str(info.value)
+    # Without the index the duplicate covers its own cell, chunk 1's cell is missing.
+    (path / "index.parquet").unlink()
+    with pytest.raises(ValueError, match="images.parquet.*has no chunk at .*x=8"):
+        omearrow.open(path)
+
+
 def test_bad_argument_types(written):
     with pytest.raises(TypeError):
         omearrow.open(written, row="0")

@@ -307,6 +307,46 @@ def test_open_dataset_written_by_omearrow(tmp_path, dtype):
     assert_views_match(image, pixels)
 
 
+def test_write_dataset_lists_get_the_reference_default_ids(tmp_path):
+    """Arrays get image-NNNNN by list position (as the reference names them); records
+    and opened images keep their own ids; every image reads back exactly."""
+    from ome_arrow import OMEArrowDataset, write_ome_arrow_dataset
+
+    a = sample_pixels((1, 1, 2, 9, 7), "uint16", seed=50)
+    b = sample_pixels((1, 2, 1, 5, 6), "float32", seed=51)
+    c = sample_pixels((2, 1, 1, 4, 4), "uint16", seed=52)
+    record = omearrow.from_numpy(c, image_id="rec")[0]  # a pa.StructScalar
+    omearrow.write_parquet(omearrow.from_numpy(a, image_id="opened"), tmp_path / "a.parquet")
+    opened = omearrow.open(tmp_path / "a.parquet")
+
+    # Arrays only: the same ids as the reference writes.
+    ours, theirs = tmp_path / "arrays", tmp_path / "arrays_ref"
+    omearrow.write_dataset([a, b], ours)
+    write_ome_arrow_dataset([a, b], theirs)
+    assert OMEArrowDataset(ours).image_ids == ["image-00000", "image-00001"]
+    assert OMEArrowDataset(ours).image_ids == OMEArrowDataset(theirs).image_ids
+    omearrow.write_dataset(a, tmp_path / "single")
+    assert OMEArrowDataset(tmp_path / "single").image_ids == ["image-00000"]
+
+    # Arrays, records and images mixed (the reference takes arrays and records).
+    omearrow.write_dataset([a, record, b], ours, overwrite=True)
+    write_ome_arrow_dataset([a, record, b], theirs)
+    assert OMEArrowDataset(ours).image_ids == ["image-00000", "rec", "image-00002"]
+    assert OMEArrowDataset(ours).image_ids == OMEArrowDataset(theirs).image_ids
+    mixed = tmp_path / "mixed"
+    omearrow.write_dataset([opened, b, record, a], mixed, image_id=[None, None, None, "x"])
+    dataset = OMEArrowDataset(mixed)
+    assert dataset.image_ids == ["opened", "image-00001", "rec", "x"]
+    for image_id, pixels in zip(dataset.image_ids, [a, b, c, a]):
+        np.testing.assert_array_equal(dataset.read_image(image_id), pixels)
+        np.testing.assert_array_equal(
+            full_array(omearrow.open(mixed, image_id=image_id)), pixels
+        )
+    # Defaults can still collide with given ids, as in the reference.
+    with pytest.raises(ValueError, match="Duplicate image_id.*'image-00001'"):
+        omearrow.write_dataset([a, b], tmp_path / "dup", image_id=["image-00001", None])
+
+
 def test_open_dataset_from_an_opened_file(tmp_path, pixels):
     src = tmp_path / "src.ome.parquet"
     omearrow.write_parquet(pixels, src, chunk_shape=CHUNK)

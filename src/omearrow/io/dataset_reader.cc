@@ -1,6 +1,7 @@
 #include "omearrow/io/dataset_reader.h"
 
 #include <arrow/array.h>
+#include <arrow/array/concatenate.h>
 #include <arrow/buffer.h>
 #include <arrow/io/file.h>
 #include <arrow/memory_pool.h>
@@ -14,12 +15,14 @@
 #include <parquet/metadata.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <future>
 #include <limits>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -156,6 +159,51 @@ struct DatasetChunk {
   int64_t shape_t = 0, shape_c = 0, shape_z = 0, shape_y = 0, shape_x = 0;
 
   int64_t num_elements() const { return shape_t * shape_c * shape_z * shape_y * shape_x; }
+  std::array<int64_t, 5> origin() const { return {t, c, z, y, x}; }
+  std::array<int64_t, 5> shape() const {
+    return {shape_t, shape_c, shape_z, shape_y, shape_x};
+  }
+};
+
+constexpr const char* kAxisNames[] = {"t", "c", "z", "y", "x"};
+constexpr const char* kShapeNames[] = {"shape_t", "shape_c", "shape_z", "shape_y",
+                                       "shape_x"};
+
+// "t=0, c=1, z=2, y=8, x=16".
+std::string DescribeOrigin(const std::array<int64_t, 5>& origin) {
+  std::string out;
+  for (int k = 0; k < 5; ++k) {
+    if (k > 0) out += ", ";
+    out += std::string(kAxisNames[k]) + "=" + std::to_string(origin[k]);
+  }
+  return out;
+}
+
+// "1x1x2x8x8".
+std::string DescribeShape(const std::array<int64_t, 5>& shape) {
+  std::string out;
+  for (int k = 0; k < 5; ++k) {
+    if (k > 0) out += "x";
+    out += std::to_string(shape[k]);
+  }
+  return out;
+}
+
+// Chunks located through index.parquet: the identity the index promised for each chunk
+// (chunk_id, image_id, origin, shape) is checked against the chunks.parquet row it
+// points at before that row's pixels are used.
+struct IndexCheck {
+  std::string index_path;
+  std::string image_id;
+};
+
+// The identity columns of one row group of chunks.parquet (absent columns are null).
+struct RowIdentity {
+  std::shared_ptr<arrow::Array> chunk_id, image_id;
+  std::shared_ptr<arrow::Array> origin[5], shape[5];
+  // chunk_id → rows, built on the first row that is not where the index said.
+  std::unordered_multimap<int64_t, int64_t> rows_by_chunk_id;
+  bool indexed = false;
 };
 
 // Pixels of one image of a typed-chunk dataset, read from chunks.parquet on demand.
@@ -165,7 +213,7 @@ class DatasetChunkSource final : public PixelSource {
                      std::unique_ptr<parquet::arrow::FileReader> reader,
                      std::vector<int> payload_leaves, DType image_dtype,
                      std::vector<DatasetChunk> chunks, const PixelsMeta& meta,
-                     int64_t cache_bytes)
+                     int64_t cache_bytes, std::optional<IndexCheck> index_check)
       : chunks_path_(std::move(chunks_path)),
         reader_(std::move(reader)),
         payload_leaves_(std::move(payload_leaves)),
@@ -175,7 +223,8 @@ class DatasetChunkSource final : public PixelSource {
         cache_(cache_bytes),
         size_t_(meta.size_t),
         size_c_(meta.size_c),
-        size_z_(meta.size_z) {}
+        size_z_(meta.size_z),
+        index_check_(std::move(index_check)) {}
 
   PixelEncoding encoding() const override { return PixelEncoding::kByteChunks; }
   bool BlocksMayOverlap() const override { return may_overlap_; }
@@ -229,6 +278,14 @@ class DatasetChunkSource final : public PixelSource {
   // chunk of this image in it; returns chunk `id`'s bytes and publishes the others.
   arrow::Result<std::shared_ptr<arrow::Buffer>> ReadRowGroupOf(int32_t id) const;
 
+  // The row of `table` (a row group read) that holds `chunk`: its row_in_group when that
+  // row's identity matches, else the one row of the group that does; an error naming
+  // both files when none does (a stale index.parquet).
+  arrow::Result<int64_t> LocateRow(const arrow::Table& table, RowIdentity* identity,
+                                   const DatasetChunk& chunk) const;
+  arrow::Result<bool> RowMatches(const RowIdentity& identity, int64_t row,
+                                 const DatasetChunk& chunk) const;
+
   // Decodes row `row` of the payload columns of a row group.
   arrow::Result<std::shared_ptr<ChunkBuffer>> DecodePayload(
       const arrow::Table& table, int64_t row, const DatasetChunk& chunk) const;
@@ -251,6 +308,7 @@ class DatasetChunkSource final : public PixelSource {
       in_flight_;
   mutable DecodedChunkCache cache_;
   const int64_t size_t_, size_c_, size_z_;
+  const std::optional<IndexCheck> index_check_;
 };
 
 Status DatasetChunkSource::BuildIndex() {
@@ -433,11 +491,32 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DatasetChunkSource::ReadRowGroupOf
     }
     table = std::move(read).ValueUnsafe();
   }
+  RowIdentity identity;
+  if (index_check_.has_value()) {
+    const auto column =
+        [&](const std::string& name) -> arrow::Result<std::shared_ptr<arrow::Array>> {
+      auto chunked = table->GetColumnByName(name);
+      if (chunked == nullptr) return nullptr;
+      if (chunked->num_chunks() == 1) return chunked->chunk(0);
+      auto combined = arrow::Concatenate(chunked->chunks());
+      if (!combined.ok()) return WithPath(combined.status(), chunks_path_, name);
+      return combined;
+    };
+    ARROW_ASSIGN_OR_RAISE(identity.chunk_id, column("chunk_id"));
+    ARROW_ASSIGN_OR_RAISE(identity.image_id, column("image_id"));
+    for (int k = 0; k < 5; ++k) {
+      ARROW_ASSIGN_OR_RAISE(identity.origin[k], column(kAxisNames[k]));
+      ARROW_ASSIGN_OR_RAISE(identity.shape[k], column(kShapeNames[k]));
+    }
+  }
   std::shared_ptr<arrow::Buffer> own;
   const auto members = row_group_members_.find(chunk.row_group);
   for (int32_t member : members->second) {
     const DatasetChunk& other = chunks_[static_cast<size_t>(member)];
-    auto decoded = DecodePayload(*table, other.row_in_group, other);
+    arrow::Result<int64_t> row = other.row_in_group;
+    if (index_check_.has_value()) row = LocateRow(*table, &identity, other);
+    auto decoded = row.ok() ? DecodePayload(*table, *row, other)
+                            : arrow::Result<std::shared_ptr<ChunkBuffer>>(row.status());
     if (member == id) {
       ARROW_ASSIGN_OR_RAISE(own, std::move(decoded));
       continue;
@@ -453,6 +532,95 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DatasetChunkSource::ReadRowGroupOf
     (void)cache_.GetOrDecode(member, [&]() { return buffer; });
   }
   return own;
+}
+
+arrow::Result<bool> DatasetChunkSource::RowMatches(const RowIdentity& identity,
+                                                   int64_t row,
+                                                   const DatasetChunk& chunk) const {
+  const std::string label = ChunkLabel(chunk);
+  if (identity.chunk_id == nullptr || row < 0 || row >= identity.chunk_id->length() ||
+      identity.chunk_id->IsNull(row)) {
+    return false;
+  }
+  ARROW_ASSIGN_OR_RAISE(int64_t id,
+                        ReadInteger(*identity.chunk_id, row, label + ".chunk_id"));
+  if (id != chunk.chunk_id) return false;
+  if (identity.image_id != nullptr) {
+    ARROW_ASSIGN_OR_RAISE(auto image_id,
+                          StringAt(*identity.image_id, row, label + ".image_id"));
+    if (!image_id.has_value() || *image_id != index_check_->image_id) return false;
+  }
+  const auto origin = chunk.origin();
+  const auto shape = chunk.shape();
+  for (int k = 0; k < 5; ++k) {
+    for (const auto& [array, expected, name] :
+         {std::make_tuple(identity.origin[k].get(), origin[k], kAxisNames[k]),
+          std::make_tuple(identity.shape[k].get(), shape[k], kShapeNames[k])}) {
+      if (array == nullptr) continue;
+      if (array->IsNull(row)) return false;
+      ARROW_ASSIGN_OR_RAISE(int64_t value, ReadInteger(*array, row, label + "." + name));
+      if (value != expected) return false;
+    }
+  }
+  return true;
+}
+
+arrow::Result<int64_t> DatasetChunkSource::LocateRow(const arrow::Table& table,
+                                                     RowIdentity* identity,
+                                                     const DatasetChunk& chunk) const {
+  ARROW_ASSIGN_OR_RAISE(bool in_place, RowMatches(*identity, chunk.row_in_group, chunk));
+  if (in_place) return chunk.row_in_group;
+  // Rows reordered within the row group: the chunk is still found without more I/O.
+  if (identity->chunk_id != nullptr && !identity->indexed) {
+    for (int64_t row = 0; row < identity->chunk_id->length(); ++row) {
+      if (identity->chunk_id->IsNull(row)) continue;
+      ARROW_ASSIGN_OR_RAISE(
+          int64_t id, ReadInteger(*identity->chunk_id, row, chunks_path_ + ": chunk_id"));
+      identity->rows_by_chunk_id.emplace(id, row);
+    }
+    identity->indexed = true;
+  }
+  const auto [begin, end] = identity->rows_by_chunk_id.equal_range(chunk.chunk_id);
+  for (auto it = begin; it != end; ++it) {
+    ARROW_ASSIGN_OR_RAISE(bool match, RowMatches(*identity, it->second, chunk));
+    if (match) return it->second;
+  }
+  // What the indexed row holds instead, for the message.
+  std::string found = "has no such row";
+  const int64_t row = chunk.row_in_group;
+  if (identity->chunk_id != nullptr && row >= 0 && row < table.num_rows()) {
+    found = "holds chunk_id ";
+    if (identity->chunk_id->IsNull(row)) {
+      found += "null";
+    } else {
+      ARROW_ASSIGN_OR_RAISE(
+          int64_t id, ReadInteger(*identity->chunk_id, row, chunks_path_ + ": chunk_id"));
+      found += std::to_string(id);
+    }
+    if (identity->image_id != nullptr) {
+      ARROW_ASSIGN_OR_RAISE(
+          auto image_id, StringAt(*identity->image_id, row, chunks_path_ + ": image_id"));
+      found += " of image '" + std::string(image_id.value_or("")) + "'";
+    }
+    std::array<int64_t, 5> origin{};
+    bool have_origin = true;
+    for (int k = 0; k < 5 && have_origin; ++k) {
+      const auto* array = identity->origin[k].get();
+      if (array == nullptr || array->IsNull(row)) {
+        have_origin = false;
+        break;
+      }
+      ARROW_ASSIGN_OR_RAISE(origin[k], ReadInteger(*array, row, chunks_path_));
+    }
+    if (have_origin) found += " at " + DescribeOrigin(origin);
+  }
+  return Status::Invalid(
+      "Chunk not found: ", index_check_->index_path, " places chunk_id ", chunk.chunk_id,
+      " of image '", index_check_->image_id, "' (", DescribeOrigin(chunk.origin()),
+      ", shape ", DescribeShape(chunk.shape()), ") at row group ", chunk.row_group,
+      ", row ", chunk.row_in_group, " of ", chunks_path_, ", which ", found,
+      ", and no row of that row group holds it: the index is stale (rebuild or remove "
+      "it)");
 }
 
 // --- metadata -----------------------------------------------------------------------
@@ -475,9 +643,13 @@ arrow::Result<std::string> ReadSmallFile(const DatasetOpenOptions& options,
   return (*buffer)->ToString();
 }
 
+// The manifest fields the reader uses; absent (or null) fields are not declared.
 struct Manifest {
+  std::string path;
   std::optional<std::string> type;
   std::optional<std::string> version;
+  std::optional<int64_t> image_count;  // rows of images.parquet
+  std::optional<int64_t> chunk_count;  // rows of chunks.parquet (all images)
 };
 
 arrow::Result<Manifest> ReadManifest(const DatasetOpenOptions& options,
@@ -492,6 +664,20 @@ arrow::Result<Manifest> ReadManifest(const DatasetOpenOptions& options,
   if (!json.is_object())
     return Status::Invalid(path, ": the manifest must be a JSON object");
   Manifest manifest;
+  manifest.path = path;
+  const auto get_count =
+      [&](std::string_view key) -> arrow::Result<std::optional<int64_t>> {
+    const auto value = json.find(key);
+    if (value == json.end() || value->is_null()) return std::nullopt;
+    const std::optional<int64_t> count = internal::JsonInt64(*value);
+    if (!count.has_value() || *count < 0) {
+      std::string text = internal::WriteJson(*value);
+      if (text.size() > 40) text = text.substr(0, 40) + "...";
+      return Status::Invalid(path, ": manifest \"", key,
+                             "\" must be a non-negative integer, got ", text);
+    }
+    return count;
+  };
   const auto get_string =
       [&](std::string_view key) -> arrow::Result<std::optional<std::string>> {
     const auto value = json.find(key);
@@ -508,6 +694,8 @@ arrow::Result<Manifest> ReadManifest(const DatasetOpenOptions& options,
   }
   ARROW_ASSIGN_OR_RAISE(manifest.type, get_string("type"));
   ARROW_ASSIGN_OR_RAISE(manifest.version, get_string("version"));
+  ARROW_ASSIGN_OR_RAISE(manifest.image_count, get_count("image_count"));
+  ARROW_ASSIGN_OR_RAISE(manifest.chunk_count, get_count("chunk_count"));
   return manifest;
 }
 
@@ -570,7 +758,7 @@ arrow::Result<ImageRow> ParseImageRow(const std::shared_ptr<arrow::StructArray>&
 arrow::Result<std::vector<DatasetChunk>> ReadChunkIndex(
     parquet::arrow::FileReader* index, const std::string& index_path,
     parquet::arrow::FileReader* chunks_reader, const std::string& chunks_path,
-    const std::string& image_id, const PixelsMeta& meta) {
+    const std::string& images_path, const std::string& image_id, const PixelsMeta& meta) {
   const bool from_index = index != nullptr;
   parquet::arrow::FileReader* reader = from_index ? index : chunks_reader;
   const std::string& path = from_index ? index_path : chunks_path;
@@ -586,6 +774,8 @@ arrow::Result<std::vector<DatasetChunk>> ReadChunkIndex(
   for (const char* axis : kAxes) names.emplace_back(axis);
   for (const char* shape : kShapes) names.emplace_back(shape);
   if (from_index) {
+    // chunk_id: what each row of chunks.parquet the index points at is checked against.
+    names.emplace_back("chunk_id");
     names.emplace_back("row_group_id");
     names.emplace_back("row_index_in_group");
   }
@@ -593,7 +783,9 @@ arrow::Result<std::vector<DatasetChunk>> ReadChunkIndex(
     ARROW_ASSIGN_OR_RAISE(int leaf, RequireLeaf(*reader, name, path));
     leaves.push_back(leaf);
   }
-  for (std::string_view optional_name : {"chunk_id", "fragment_path"}) {
+  std::vector<std::string_view> optional_names = {"fragment_path"};
+  if (!from_index) optional_names.push_back("chunk_id");
+  for (std::string_view optional_name : optional_names) {
     ARROW_ASSIGN_OR_RAISE(int leaf, LeafIndex(*reader, optional_name, path));
     if (leaf >= 0) leaves.push_back(leaf);
   }
@@ -618,6 +810,11 @@ arrow::Result<std::vector<DatasetChunk>> ReadChunkIndex(
 
   const auto* chunk_meta = chunks_reader->parquet_reader()->metadata().get();
   const int num_row_groups = chunk_meta->num_row_groups();
+  if (from_index && rows->length() != chunk_meta->num_rows()) {
+    return Status::Invalid(index_path, ": ", rows->length(), " index rows but ",
+                           chunks_path, " holds ", chunk_meta->num_rows(),
+                           " chunk rows: the index is stale (rebuild or remove it)");
+  }
   std::vector<int64_t> group_rows(static_cast<size_t>(num_row_groups));
   for (int g = 0; g < num_row_groups; ++g) {
     group_rows[static_cast<size_t>(g)] = chunk_meta->RowGroup(g)->num_rows();
@@ -638,6 +835,9 @@ arrow::Result<std::vector<DatasetChunk>> ReadChunkIndex(
     if (!id.has_value() || *id != image_id) continue;
     DatasetChunk chunk;
     chunk.chunk_id = row;
+    if (from_index && chunk_ids->IsNull(row)) {
+      return Status::Invalid(path, ": row ", row, ": chunk_id is null");
+    }
     if (chunk_ids != nullptr && !chunk_ids->IsNull(row)) {
       ARROW_ASSIGN_OR_RAISE(chunk.chunk_id,
                             ReadInteger(*chunk_ids, row, path + ": chunk_id"));
@@ -667,7 +867,8 @@ arrow::Result<std::vector<DatasetChunk>> ReadChunkIndex(
       if (o[k] > sizes[k] - s[k]) {
         return Status::Invalid(label, ": chunk out of bounds: ", kAxes[k], "+",
                                kShapes[k], "=", o[k] + s[k], " > ", kSizeNames[k], "=",
-                               sizes[k]);
+                               sizes[k], " (image '", image_id, "' in ", images_path,
+                               ")");
       }
     }
     chunk.t = o[0], chunk.c = o[1], chunk.z = o[2], chunk.y = o[3], chunk.x = o[4];
@@ -701,6 +902,82 @@ arrow::Result<std::vector<DatasetChunk>> ReadChunkIndex(
   return chunks;
 }
 
+struct OriginHash {
+  size_t operator()(const std::array<int64_t, 5>& o) const {
+    size_t h = 0;
+    for (int64_t v : o) h = h * 1000003u ^ std::hash<int64_t>()(v);
+    return h;
+  }
+};
+
+// When images.parquet declares the image's chunk grid (chunk_t..chunk_x all set), every
+// cell of that grid must have a chunk at its origin covering it; otherwise the first
+// missing cell (C order) is an error. An undeclared grid declares nothing: uncovered
+// regions then read as zeros, the reference's rule. `coords_path` is where `chunks`
+// were read from.
+Status CheckChunkGrid(const std::vector<DatasetChunk>& chunks, const ImageRow& image,
+                      const std::string& images_path, const std::string& coords_path) {
+  const std::optional<int64_t> declared[] = {image.grid.chunk_t, image.grid.chunk_c,
+                                             image.grid.chunk_z, image.grid.chunk_y,
+                                             image.grid.chunk_x};
+  const std::array<int64_t, 5> sizes = {image.meta.size_t, image.meta.size_c,
+                                        image.meta.size_z, image.meta.size_y,
+                                        image.meta.size_x};
+  const std::string id = image.info.id.value_or("");
+  std::array<int64_t, 5> step{}, cells{};
+  for (int k = 0; k < 5; ++k) {
+    if (!declared[k].has_value()) return Status::OK();
+  }
+  for (int k = 0; k < 5; ++k) {
+    if (*declared[k] <= 0) {
+      return Status::Invalid(images_path, ": image '", id, "': chunk_", kAxisNames[k],
+                             " must be positive, got ", *declared[k]);
+    }
+    step[k] = std::min(*declared[k], sizes[k]);  // the reference clips to the image
+    cells[k] = (sizes[k] + step[k] - 1) / step[k];
+  }
+  std::unordered_map<std::array<int64_t, 5>, size_t, OriginHash> by_origin;
+  by_origin.reserve(chunks.size());
+  for (size_t i = 0; i < chunks.size(); ++i) by_origin.emplace(chunks[i].origin(), i);
+  // Each visited cell either fails or uses up a distinct chunk, so this loop runs at
+  // most chunks.size() + 1 times however large the declared grid.
+  std::array<int64_t, 5> cell{};
+  while (true) {
+    std::array<int64_t, 5> origin{}, extent{};
+    for (int k = 0; k < 5; ++k) {
+      origin[k] = cell[k] * step[k];
+      extent[k] = std::min(step[k], sizes[k] - origin[k]);
+    }
+    const auto found = by_origin.find(origin);
+    if (found == by_origin.end()) {
+      int64_t total = 1;
+      for (int64_t n : cells) {
+        if (__builtin_mul_overflow(total, n, &total)) total = -1;
+        if (total < 0) break;
+      }
+      return Status::Invalid(
+          images_path, ": image '", id, "' declares a ", DescribeShape(step),
+          " chunk grid (", total < 0 ? std::string("too many") : std::to_string(total),
+          " chunks) but ", coords_path, " has no chunk at ", DescribeOrigin(origin), " (",
+          chunks.size(), " chunks of the image present)");
+    }
+    const DatasetChunk& chunk = chunks[found->second];
+    const auto shape = chunk.shape();
+    for (int k = 0; k < 5; ++k) {
+      if (shape[k] < extent[k]) {
+        return Status::Invalid(images_path, ": image '", id, "': ", coords_path,
+                               ": chunk_id ", chunk.chunk_id, " at ",
+                               DescribeOrigin(origin), " has shape ",
+                               DescribeShape(shape), ", smaller than its ",
+                               DescribeShape(extent), " cell of the declared chunk grid");
+      }
+    }
+    int k = 4;
+    while (k >= 0 && ++cell[k] == cells[k]) cell[k--] = 0;
+    if (k < 0) return Status::OK();
+  }
+}
+
 }  // namespace
 
 bool IsDatasetDirectory(const std::string& path) {
@@ -730,6 +1007,11 @@ arrow::Result<std::shared_ptr<const Image>> OpenDataset(
   ARROW_ASSIGN_OR_RAISE(Manifest manifest, ReadManifest(options, dir));
   ARROW_ASSIGN_OR_RAISE(auto images, ReadImagesTable(options, dir));
   const std::string images_path = JoinPath(dir, kDatasetImagesFile);
+  if (manifest.image_count.has_value() && *manifest.image_count != images->length()) {
+    return Status::Invalid(manifest.path, ": image_count ", *manifest.image_count,
+                           " but ", images_path, " holds ", images->length(),
+                           " image rows");
+  }
 
   // Select the image row.
   int64_t row = -1;
@@ -762,13 +1044,11 @@ arrow::Result<std::shared_ptr<const Image>> OpenDataset(
   // chunks.parquet: footer now, payload columns on demand.
   const std::string chunks_path = JoinPath(dir, kDatasetChunksFile);
   ARROW_ASSIGN_OR_RAISE(auto chunks_reader, OpenParquet(options, chunks_path));
-  std::vector<int> payload_leaves;
-  for (std::string_view name : {"dtype", "pixel_bytes", "compression"}) {
-    ARROW_ASSIGN_OR_RAISE(int leaf, LeafIndex(*chunks_reader, name, chunks_path));
-    if (leaf >= 0) payload_leaves.push_back(leaf);
+  const int64_t chunk_rows = chunks_reader->parquet_reader()->metadata()->num_rows();
+  if (manifest.chunk_count.has_value() && *manifest.chunk_count != chunk_rows) {
+    return Status::Invalid(manifest.path, ": chunk_count ", *manifest.chunk_count,
+                           " but ", chunks_path, " holds ", chunk_rows, " chunk rows");
   }
-  ARROW_RETURN_NOT_OK(RequireLeaf(*chunks_reader, "pixel_bytes", chunks_path).status());
-  std::sort(payload_leaves.begin(), payload_leaves.end());
 
   // The chunk index: index.parquet when present, else chunks.parquet's coordinates.
   const std::string index_path = JoinPath(dir, kDatasetIndexFile);
@@ -776,9 +1056,37 @@ arrow::Result<std::shared_ptr<const Image>> OpenDataset(
   if (options.use_index && fs::exists(index_path)) {
     ARROW_ASSIGN_OR_RAISE(index_reader, OpenParquet(options, index_path));
   }
+
+  // Columns read with each row group: the payload, and where the index locates rows,
+  // the identity columns the located rows are checked by.
+  std::vector<int> payload_leaves;
+  std::vector<std::string_view> payload_names = {"dtype", "pixel_bytes", "compression"};
+  std::optional<IndexCheck> index_check;
+  if (index_reader != nullptr) {
+    index_check = IndexCheck{index_path, *image.info.id};
+    payload_names.insert(payload_names.end(), {"chunk_id", "image_id"});
+    for (int k = 0; k < 5; ++k) {
+      payload_names.push_back(kAxisNames[k]);
+      payload_names.push_back(kShapeNames[k]);
+    }
+    ARROW_ASSIGN_OR_RAISE(int leaf, LeafIndex(*chunks_reader, "chunk_id", chunks_path));
+    if (leaf < 0) {
+      return Status::Invalid(chunks_path, ": missing column 'chunk_id' (needed to check ",
+                             "the rows ", index_path, " points at)");
+    }
+  }
+  for (std::string_view name : payload_names) {
+    ARROW_ASSIGN_OR_RAISE(int leaf, LeafIndex(*chunks_reader, name, chunks_path));
+    if (leaf >= 0) payload_leaves.push_back(leaf);
+  }
+  ARROW_RETURN_NOT_OK(RequireLeaf(*chunks_reader, "pixel_bytes", chunks_path).status());
+  std::sort(payload_leaves.begin(), payload_leaves.end());
+
   ARROW_ASSIGN_OR_RAISE(
       auto chunks, ReadChunkIndex(index_reader.get(), index_path, chunks_reader.get(),
-                                  chunks_path, *image.info.id, image.meta));
+                                  chunks_path, images_path, *image.info.id, image.meta));
+  ARROW_RETURN_NOT_OK(CheckChunkGrid(chunks, image, images_path,
+                                     index_reader != nullptr ? index_path : chunks_path));
 
   int64_t slots = 0;
   if (__builtin_mul_overflow(image.meta.size_t, image.meta.size_c, &slots) ||
@@ -787,7 +1095,8 @@ arrow::Result<std::shared_ptr<const Image>> OpenDataset(
   }
   auto source = std::make_shared<DatasetChunkSource>(
       chunks_path, std::move(chunks_reader), std::move(payload_leaves), image.dtype,
-      std::move(chunks), image.meta, options.decoded_chunk_cache_bytes);
+      std::move(chunks), image.meta, options.decoded_chunk_cache_bytes,
+      std::move(index_check));
   ARROW_RETURN_NOT_OK(source->BuildIndex());
   return std::make_shared<const Image>(std::move(image.info), std::move(image.meta),
                                        std::move(image.grid), std::move(source),

@@ -59,6 +59,17 @@ bool IsDatasetDirectory(const std::string& path);
 // decodes them into a bounded cache, and serves the plane from there. Errors name the
 // offending file. The returned image is thread-safe; reads of chunks.parquet are
 // serialized.
+//
+// Consistency (a damaged or partly rewritten dataset errors, never reads wrong pixels):
+// - the manifest's image_count / chunk_count, when present, must equal the rows of
+//   images.parquet / chunks.parquet, and index.parquet must have as many rows as
+//   chunks.parquet;
+// - when images.parquet declares the image's chunk grid (chunk_t..chunk_x), every grid
+//   cell must have its chunk (the first missing one is named); regions without chunks
+//   read as zeros only where nothing declares them present;
+// - a row located through index.parquet must hold the chunk_id, image_id, origin and
+//   shape the index gives, else the chunk is looked up by chunk_id within the same row
+//   group, else reading fails ("Chunk not found", naming both files and the chunk).
 arrow::Result<std::shared_ptr<const Image>> OpenDataset(
     const std::string& dir, const DatasetOpenOptions& options = {});
 

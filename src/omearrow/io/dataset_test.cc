@@ -23,7 +23,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -34,6 +36,7 @@
 #include "omearrow/testing/gtest_util.h"
 #include "omearrow/testing/record_builder.h"
 #include "omearrow/util/json.h"
+#include "omearrow/util/struct_row.h"
 
 namespace omearrow {
 namespace {
@@ -946,6 +949,486 @@ TEST_F(DatasetBadInput, WriterRefusesToClobber) {
                 "images must contain at least one image");
   EXPECT_FALSE(fs::exists(dir_ / "x"));
 }
+
+// --- damaged datasets
+// -------------------------------------------------------------------
+//
+// Every case damages a freshly written two-image dataset ("a": 1×2×3×20×24 uint16 in
+// 1×1×2×8×8 chunks = 36 chunks, ids 0-35; "b": 2×1×1×10×9 float32 in 1×1×1×8×8 chunks =
+// 8 chunks, ids 36-43) and then opens and reads both images in full. Each image must
+// either read exactly (or with zeros exactly where the damaged dataset no longer
+// declares a chunk), or fail with an error naming the files listed.
+
+// What one image of a damaged dataset must give.
+struct Outcome {
+  enum Kind { kExact, kZeros, kError } kind = kExact;
+  std::vector<std::string> files;  // kError: file names the message must contain
+  std::string text;                // kError: and this text, when set
+};
+Outcome Exact() { return {}; }
+Outcome Zeros() { return {Outcome::kZeros, {}, {}}; }
+Outcome Error(std::vector<std::string> files, std::string text = {}) {
+  return {Outcome::kError, std::move(files), std::move(text)};
+}
+
+constexpr const char* kManifest = "_ome_arrow_dataset.json";
+
+struct DamageCase {
+  std::string label;
+  int64_t rows_per_group = 1;  // of the written chunks.parquet
+  std::function<void(const fs::path& dir, int64_t rows_per_group)> damage;
+  Outcome a, b;
+  int64_t zeroed_row = -1;  // kZeros: the chunks.parquet row whose region reads as 0
+};
+
+std::ostream& operator<<(std::ostream& os, const DamageCase& c) { return os << c.label; }
+
+// --- damage primitives (test-fatal on failure: the fixture must be damaged as meant)
+
+std::shared_ptr<arrow::Table> LoadTable(const fs::path& path) {
+  return ReadParquet(path).ValueOrDie();
+}
+
+void SaveTable(const arrow::Table& table, const fs::path& path, int64_t rows_per_group) {
+  ASSERT_OK(WriteParquet(table, path, rows_per_group));
+}
+
+// The rows of `table` listed in `rows`, in that order.
+std::shared_ptr<arrow::Table> TakeRows(const std::shared_ptr<arrow::Table>& table,
+                                       const std::vector<int64_t>& rows) {
+  std::vector<std::shared_ptr<arrow::Table>> pieces;
+  for (int64_t row : rows) pieces.push_back(table->Slice(row, 1));
+  if (pieces.empty()) pieces.push_back(table->Slice(0, 0));
+  return arrow::ConcatenateTables(pieces).ValueOrDie()->CombineChunks().ValueOrDie();
+}
+
+std::vector<int64_t> AllRows(int64_t n) {
+  std::vector<int64_t> rows(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) rows[static_cast<size_t>(i)] = i;
+  return rows;
+}
+
+// Rewrites `file` of `dir` with its rows in the order `pick` returns for all rows.
+void EditRows(const fs::path& dir, const std::string& file, int64_t rows_per_group,
+              const std::function<std::vector<int64_t>(std::vector<int64_t>)>& pick) {
+  auto table = LoadTable(dir / file);
+  SaveTable(*TakeRows(table, pick(AllRows(table->num_rows()))), dir / file,
+            file == "chunks.parquet" ? rows_per_group : int64_t{1} << 20);
+}
+
+std::function<std::vector<int64_t>(std::vector<int64_t>)> Without(int64_t row) {
+  return [row](std::vector<int64_t> rows) {
+    rows.erase(rows.begin() + row);
+    return rows;
+  };
+}
+
+// index.parquet as the reference writes it for the current chunks.parquet.
+void RebuildIndex(const fs::path& dir, int64_t rows_per_group) {
+  auto chunks = LoadTable(dir / "chunks.parquet");
+  const int64_t n = chunks->num_rows();
+  std::vector<int64_t> groups, in_group;
+  arrow::StringBuilder fragments;
+  for (int64_t i = 0; i < n; ++i) {
+    groups.push_back(i / rows_per_group);
+    in_group.push_back(i % rows_per_group);
+    ASSERT_OK(fragments.Append("chunks.parquet"));
+  }
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  const auto add = [&](const std::string& name, std::shared_ptr<arrow::Array> column) {
+    fields.push_back(arrow::field(name, column->type()));
+    columns.push_back(std::move(column));
+  };
+  add("image_id", ColumnAsArray(*chunks, "image_id"));
+  add("chunk_id", ColumnAsArray(*chunks, "chunk_id"));
+  add("row_group_id", testing::IntegerArray(arrow::int32(), groups).ValueOrDie());
+  add("row_index_in_group", testing::IntegerArray(arrow::int32(), in_group).ValueOrDie());
+  add("fragment_path", fragments.Finish().ValueOrDie());
+  for (const char* name :
+       {"t", "c", "z", "y", "x", "shape_t", "shape_c", "shape_z", "shape_y", "shape_x"}) {
+    add(name, ColumnAsArray(*chunks, name));
+  }
+  SaveTable(*arrow::Table::Make(arrow::schema(fields), columns), dir / "index.parquet",
+            int64_t{1} << 20);
+}
+
+// Sets (or, with a null value, removes) manifest fields.
+void EditManifest(const fs::path& dir,
+                  const std::vector<std::pair<std::string, internal::Json>>& edits) {
+  std::ifstream in(dir / kManifest);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  in.close();
+  auto json = internal::ParseJson(text, "manifest").ValueOrDie();
+  for (const auto& [key, value] : edits) {
+    if (value.is_null()) {
+      json.erase(key);
+    } else {
+      json[key] = value;
+    }
+  }
+  std::ofstream(dir / kManifest, std::ios::trunc) << internal::WriteJson(json, 2);
+}
+
+// Replaces an integer column of `file` (one value per row, computed from the old).
+void EditInts(const fs::path& dir, const std::string& file, const std::string& name,
+              int64_t rows_per_group,
+              const std::function<int64_t(int64_t row, int64_t value)>& edit) {
+  auto table = LoadTable(dir / file);
+  auto column = ColumnAsArray(*table, name);
+  std::vector<int64_t> values;
+  for (int64_t i = 0; i < column->length(); ++i) {
+    values.push_back(edit(i, internal::ReadInteger(*column, i, name).ValueOrDie()));
+  }
+  SaveTable(*ReplaceColumn(table, name,
+                           testing::IntegerArray(column->type(), values).ValueOrDie()),
+            dir / file, file == "chunks.parquet" ? rows_per_group : int64_t{1} << 20);
+}
+
+void NullGrid(const fs::path& dir) {
+  auto table = LoadTable(dir / "images.parquet");
+  for (const char* name : {"chunk_t", "chunk_c", "chunk_z", "chunk_y", "chunk_x"}) {
+    table = ReplaceColumn(
+        table, name,
+        arrow::MakeArrayOfNull(arrow::int32(), table->num_rows()).ValueOrDie());
+  }
+  SaveTable(*table, dir / "images.parquet", int64_t{1} << 20);
+}
+
+void Truncate(const fs::path& path) { fs::resize_file(path, fs::file_size(path) / 2); }
+
+using Damage = std::function<void(const fs::path&, int64_t)>;
+
+std::vector<DamageCase> DamageCases() {
+  const std::string m = kManifest, im = "images.parquet", ch = "chunks.parquet",
+                    ix = "index.parquet";
+  std::vector<DamageCase> cases;
+  // The same damage and outcome for both row-group sizes.
+  const auto both = [&](const std::string& label, Damage damage, Outcome a, Outcome b,
+                        int64_t zeroed_row = -1) {
+    for (int64_t rpg : {1, 5}) {
+      cases.push_back(
+          {label + "_rpg" + std::to_string(rpg), rpg, damage, a, b, zeroed_row});
+    }
+  };
+  const auto one = [&](const std::string& label, int64_t rpg, Damage damage, Outcome a,
+                       Outcome b) {
+    cases.push_back({label + "_rpg" + std::to_string(rpg), rpg, std::move(damage), a, b});
+  };
+  const auto remove = [](std::string file) {
+    return [file](const fs::path& d, int64_t) { fs::remove(d / file); };
+  };
+  const auto count = [](int64_t n) {
+    return [n](const fs::path& d, int64_t) { EditManifest(d, {{"chunk_count", n}}); };
+  };
+  const auto then = [](std::vector<Damage> steps) -> Damage {
+    return [steps](const fs::path& d, int64_t rpg) {
+      for (const auto& step : steps) step(d, rpg);
+    };
+  };
+  const auto chunk_rows =
+      [](std::function<std::vector<int64_t>(std::vector<int64_t>)> pick) {
+        return [pick](const fs::path& d, int64_t rpg) {
+          EditRows(d, "chunks.parquet", rpg, pick);
+        };
+      };
+  const Damage rebuild = [](const fs::path& d, int64_t rpg) { RebuildIndex(d, rpg); };
+  const auto reversed = [](std::vector<int64_t> rows) {
+    std::reverse(rows.begin(), rows.end());
+    return rows;
+  };
+
+  // Files deleted or truncated.
+  both("no_manifest", remove(m), Error({m}), Error({m}));
+  both("no_images", remove(im), Error({im}), Error({im}));
+  both("no_chunks", remove(ch), Error({ch}), Error({ch}));
+  both("no_index", remove(ix), Exact(), Exact());
+  for (const std::string& file : {m, im, ch, ix}) {
+    both(
+        "truncated_" +
+            file.substr(file[0] == '_' ? 1 : 0, file.find('.') - (file[0] == '_')),
+        [file](const fs::path& d, int64_t) { Truncate(d / file); }, Error({file}),
+        Error({file}));
+  }
+  both(
+      "chunks_empty",
+      [](const fs::path& d, int64_t) { fs::resize_file(d / "chunks.parquet", 0); },
+      Error({ch}), Error({ch}));
+
+  // Chunk rows removed (row 1: chunk (c=0, z=0, y=0, x=8) of "a"; row 43: the last of
+  // "b"), with the index stale, rebuilt or removed, and the manifest as written or fixed.
+  both("chunk_removed_index_stale", chunk_rows(Without(1)),
+       Error({m, ch}, "chunk_count 44"), Error({m, ch}));
+  both("chunk_removed_index_stale_count_fixed", then({chunk_rows(Without(1)), count(43)}),
+       Error({ix, ch}, "stale"), Error({ix, ch}, "stale"));
+  both("chunk_removed_index_stale_no_count",
+       then({chunk_rows(Without(1)),
+             [](const fs::path& d, int64_t) {
+               EditManifest(d, {{"chunk_count", nullptr}});
+             }}),
+       Error({ix, ch}, "stale"), Error({ix, ch}, "stale"));
+  both("chunk_removed_index_rebuilt_count_fixed",
+       then({chunk_rows(Without(1)), rebuild, count(43)}),
+       Error({im, ix}, "has no chunk at t=0, c=0, z=0, y=0, x=8"), Exact());
+  both("chunk_removed_no_index_count_fixed",
+       then({chunk_rows(Without(1)), remove(ix), count(43)}),
+       Error({im, ch}, "has no chunk at t=0, c=0, z=0, y=0, x=8"), Exact());
+  both("chunk_removed_no_index", then({chunk_rows(Without(1)), remove(ix)}),
+       Error({m, ch}), Error({m, ch}));
+  both("last_chunk_removed_no_index_count_fixed",
+       then({chunk_rows(Without(43)), remove(ix), count(43)}), Exact(),
+       Error({im, ch}, "has no chunk at t=1, c=0, z=0, y=8, x=8"));
+  // The case with the counts kept equal: row 1 gone, the last row repeated, so
+  // every index entry after row 1 points one row too far.
+  both("chunk_removed_last_repeated_index_stale",
+       chunk_rows([](std::vector<int64_t> rows) {
+         rows.erase(rows.begin() + 1);
+         rows.push_back(43);
+         return rows;
+       }),
+       Error({ix, ch}, "Chunk not found"), Error({ix, ch}, "Chunk not found"));
+  both("chunk_repeated_index_rebuilt_count_fixed",
+       then({chunk_rows([](std::vector<int64_t> rows) {
+               rows.push_back(3);
+               return rows;
+             }),
+             rebuild, count(45)}),
+       Exact(), Exact());
+  // Rows removed from the other tables.
+  both(
+      "index_row_removed",
+      [](const fs::path& d, int64_t rpg) {
+        EditRows(d, "index.parquet", rpg, Without(1));
+      },
+      Error({ix, ch}, "stale"), Error({ix, ch}, "stale"));
+  both(
+      "image_row_removed",
+      [](const fs::path& d, int64_t rpg) {
+        EditRows(d, "images.parquet", rpg, Without(1));
+      },
+      Error({m, im}, "image_count 2"), Error({m, im}, "image_count 2"));
+  both(
+      "image_row_removed_no_count",
+      [](const fs::path& d, int64_t rpg) {
+        EditRows(d, "images.parquet", rpg, Without(1));
+        EditManifest(d, {{"image_count", nullptr}});
+      },
+      Exact(), Error({im}, "image_id not found: b"));
+
+  // Rows reordered.
+  both("chunks_reversed_index_rebuilt", then({chunk_rows(reversed), rebuild}), Exact(),
+       Exact());
+  both("chunks_reversed_no_index", then({chunk_rows(reversed), remove(ix)}), Exact(),
+       Exact());
+  both("chunks_reversed_index_stale", chunk_rows(reversed),
+       Error({ix, ch}, "Chunk not found"), Error({ix, ch}, "Chunk not found"));
+  // Rows 1 and 2 swapped: in different row groups of one row, within one of five (where
+  // the chunk is found by its chunk_id in the row group the index names).
+  const auto swap12 = chunk_rows([](std::vector<int64_t> rows) {
+    std::swap(rows[1], rows[2]);
+    return rows;
+  });
+  one("chunks_swapped_index_stale", 1, swap12, Error({ix, ch}, "chunk_id 1 of image 'a'"),
+      Exact());
+  one("chunks_swapped_index_stale", 5, swap12, Exact(), Exact());
+  both(
+      "index_reversed",
+      [reversed](const fs::path& d, int64_t rpg) {
+        EditRows(d, "index.parquet", rpg, reversed);
+      },
+      Exact(), Exact());
+  both(
+      "images_reversed",
+      [reversed](const fs::path& d, int64_t rpg) {
+        EditRows(d, "images.parquet", rpg, reversed);
+      },
+      Exact(), Exact());
+
+  // The index stale in place.
+  both(
+      "index_rows_in_group_zeroed",  // found by chunk_id within the named row group
+      [](const fs::path& d, int64_t rpg) {
+        EditInts(d, "index.parquet", "row_index_in_group", rpg,
+                 [](int64_t, int64_t) { return 0; });
+      },
+      Exact(), Exact());
+  both(
+      "index_row_groups_shifted",
+      [](const fs::path& d, int64_t rpg) {
+        EditInts(d, "index.parquet", "row_group_id", rpg,
+                 [](int64_t row, int64_t v) { return row >= 2 && row < 30 ? v + 1 : v; });
+      },
+      Error({ix, ch}, "Chunk not found"), Exact());
+  both(
+      "index_chunk_id_changed",
+      [](const fs::path& d, int64_t rpg) {
+        EditInts(d, "index.parquet", "chunk_id", rpg,
+                 [](int64_t row, int64_t v) { return row == 3 ? 999 : v; });
+      },
+      Error({ix, ch}, "chunk_id 999"), Exact());
+  // Chunk 3 (y=8, x=0) said to lie where chunk 4 lies: its own cell is then missing
+  // from the index; with no grid declared, the row it points at does not match.
+  const Damage move3 = [](const fs::path& d, int64_t rpg) {
+    EditInts(d, "index.parquet", "x", rpg,
+             [](int64_t row, int64_t v) { return row == 3 ? 8 : v; });
+  };
+  both("index_origin_changed", move3,
+       Error({im, ix}, "has no chunk at t=0, c=0, z=0, y=8, x=0"), Exact());
+  both("index_origin_changed_grid_undeclared",
+       then({move3, [](const fs::path& d, int64_t) { NullGrid(d); }}),
+       Error({ix, ch}, "Chunk not found"), Exact());
+
+  // Manifest fields missing or wrong.
+  both(
+      "manifest_no_counts",
+      [](const fs::path& d, int64_t) {
+        EditManifest(d, {{"image_count", nullptr}, {"chunk_count", nullptr}});
+      },
+      Exact(), Exact());
+  both(
+      "manifest_empty",
+      [](const fs::path& d, int64_t) {
+        std::ofstream(d / kManifest, std::ios::trunc) << "{}";
+      },
+      Exact(), Exact());
+  both("manifest_chunk_count_high", count(45), Error({m, ch}, "chunk_count 45"),
+       Error({m, ch}));
+  both("manifest_chunk_count_low", count(0), Error({m, ch}, "chunk_count 0"),
+       Error({m, ch}));
+  for (const auto& [label, value] : std::vector<std::pair<std::string, internal::Json>>{
+           {"string", "44"}, {"negative", -1}, {"float", 44.5}, {"bool", true}}) {
+    both(
+        "manifest_chunk_count_" + label,
+        [value = value](const fs::path& d, int64_t) {
+          EditManifest(d, {{"chunk_count", value}});
+        },
+        Error({m}, "\"chunk_count\" must be a non-negative integer"),
+        Error({m}, "must be a non-negative integer"));
+  }
+  both(
+      "manifest_image_count_wrong",
+      [](const fs::path& d, int64_t) { EditManifest(d, {{"image_count", 3}}); },
+      Error({m, im}, "image_count 3"), Error({m, im}));
+  both(
+      "manifest_layout_wrong",
+      [](const fs::path& d, int64_t) { EditManifest(d, {{"layout", "zarr"}}); },
+      Error({m}, "unsupported dataset layout"), Error({m}));
+  both(
+      "manifest_type_not_a_string",
+      [](const fs::path& d, int64_t) { EditManifest(d, {{"type", 7}}); }, Error({m}),
+      Error({m}));
+
+  // images.parquet: the declared grid and sizes.
+  both(
+      "grid_undeclared", [](const fs::path& d, int64_t) { NullGrid(d); }, Exact(),
+      Exact());
+  // Nothing declares chunk 1 any more: its region reads as zeros (the reference's rule).
+  both("grid_undeclared_chunk_removed_nothing_declared",
+       then({chunk_rows(Without(1)), remove(ix),
+             [](const fs::path& d, int64_t) {
+               NullGrid(d);
+               EditManifest(d, {{"chunk_count", nullptr}});
+             }}),
+       Zeros(), Exact(), /*zeroed_row=*/1);
+  both(
+      "grid_wrong",
+      [](const fs::path& d, int64_t rpg) {
+        EditInts(d, "images.parquet", "chunk_y", rpg, [](int64_t, int64_t) { return 4; });
+      },
+      Error({im, ix}, "has no chunk at t=0, c=0, z=0, y=4, x=0"),
+      Error({im, ix}, "has no chunk at t=0, c=0, z=0, y=4, x=0"));
+  both(
+      "grid_not_positive",
+      [](const fs::path& d, int64_t rpg) {
+        EditInts(d, "images.parquet", "chunk_x", rpg, [](int64_t, int64_t) { return 0; });
+      },
+      Error({im}, "chunk_x must be positive"), Error({im}, "chunk_x must be positive"));
+  both(
+      "size_x_larger",
+      [](const fs::path& d, int64_t rpg) {
+        EditInts(d, "images.parquet", "size_x", rpg,
+                 [](int64_t row, int64_t v) { return row == 0 ? 32 : v; });
+      },
+      Error({im, ix}, "has no chunk at t=0, c=0, z=0, y=0, x=24"), Exact());
+  both(
+      "size_x_smaller",
+      [](const fs::path& d, int64_t rpg) {
+        EditInts(d, "images.parquet", "size_x", rpg,
+                 [](int64_t row, int64_t v) { return row == 0 ? 20 : v; });
+      },
+      Error({im, ix}, "chunk out of bounds"), Exact());
+  return cases;
+}
+
+class DamagedDataset : public ::testing::TestWithParam<DamageCase> {};
+
+TEST_P(DamagedDataset, ReadsExactlyOrFailsNamingTheFile) {
+  const DamageCase& param = GetParam();
+  const DenseImage a = MakeRandomImage(1, 2, 3, 20, 24, DType::kUInt16, 31);
+  const DenseImage b = MakeRandomImage(2, 1, 1, 10, 9, DType::kFloat32, 32);
+  const fs::path dir = TempDir();
+  DatasetWriteOptions options;
+  options.chunk_shape = std::array<int64_t, 5>{1, 1, 2, 8, 8};
+  options.chunk_rows_per_row_group = param.rows_per_group;
+  ASSERT_OK(
+      WriteDataset({{MakeImage(a), "a"}, {MakeImage(b), "b"}}, dir.string(), options));
+  ASSERT_OK_AND_ASSIGN(auto pristine_chunks, ReadParquet(dir / "chunks.parquet"));
+  ASSERT_EQ(pristine_chunks->num_rows(), 44);
+  param.damage(dir, param.rows_per_group);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
+
+  struct Check {
+    const char* id;
+    const DenseImage& dense;
+    const Outcome& outcome;
+  };
+  for (const Check& check : {Check{"a", a, param.a}, Check{"b", b, param.b}}) {
+    const auto& [id, dense, outcome] = check;
+    SCOPED_TRACE(std::string("image ") + id);
+    DatasetOpenOptions open;
+    open.image_id = id;
+    auto bytes = [&]() -> arrow::Result<std::vector<uint8_t>> {
+      ARROW_ASSIGN_OR_RAISE(auto image, OpenDataset(dir.string(), open));
+      return ReadAllBytes(image, dense.dtype);
+    }();
+    if (outcome.kind == Outcome::kError) {
+      ASSERT_FALSE(bytes.ok()) << "expected an error naming " << outcome.files[0];
+      const std::string message = bytes.status().message();
+      for (const auto& file : outcome.files) {
+        EXPECT_NE(message.find((dir / file).string()), std::string::npos)
+            << "the error does not name " << file << ": " << message;
+      }
+      EXPECT_NE(message.find(outcome.text), std::string::npos) << message;
+      continue;
+    }
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    std::vector<uint8_t> expected = dense.bytes;
+    if (outcome.kind == Outcome::kZeros) {
+      // Zero the region of pristine chunk row `zeroed_row` (an image "a" chunk).
+      const auto at = [&](const char* name) {
+        return std::static_pointer_cast<arrow::Int32Array>(
+                   ColumnAsArray(*pristine_chunks, name))
+            ->Value(param.zeroed_row);
+      };
+      const int64_t item = ItemSize(dense.dtype);
+      for (int64_t t = at("t"); t < at("t") + at("shape_t"); ++t)
+        for (int64_t c = at("c"); c < at("c") + at("shape_c"); ++c)
+          for (int64_t z = at("z"); z < at("z") + at("shape_z"); ++z)
+            for (int64_t y = at("y"); y < at("y") + at("shape_y"); ++y)
+              for (int64_t x = at("x"); x < at("x") + at("shape_x"); ++x)
+                std::memset(expected.data() + dense.Offset(t, c, z, y, x) * item, 0,
+                            static_cast<size_t>(item));
+      ASSERT_NE(expected, dense.bytes);
+    }
+    EXPECT_TRUE(*bytes == expected) << "wrong pixels";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, DamagedDataset, ::testing::ValuesIn(DamageCases()),
+                         [](const ::testing::TestParamInfo<DamageCase>& info) {
+                           return info.param.label;
+                         });
 
 // --- JSON helper
 // ---------------------------------------------------------------------------
