@@ -29,6 +29,7 @@
 #include "omearrow/source/chunk_cache.h"
 #include "omearrow/source/chunk_index.h"
 #include "omearrow/util/aligned_buffer.h"
+#include "omearrow/util/catch_status.h"
 #include "omearrow/util/json.h"
 #include "omearrow/util/struct_row.h"
 #include "omearrow/util/view_limits.h"
@@ -371,7 +372,9 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DatasetChunkSource::LoadOnce(
     }
     in_flight_.emplace(id, promise.get_future().share());
   }
-  arrow::Result<std::shared_ptr<arrow::Buffer>> result = ReadRowGroupOf(id);
+  // An exception must reach no waiter as a broken promise: it becomes the result.
+  arrow::Result<std::shared_ptr<arrow::Buffer>> result =
+      internal::CallCatching([&] { return ReadRowGroupOf(id); });
   {
     std::lock_guard<std::mutex> lock(load_mutex_);
     if (result.ok()) loaded_[static_cast<size_t>(id)] = *result;
