@@ -1,11 +1,13 @@
 """Turning the records TensorView accepts into core images.
 
 Arrow inputs cross into C++ through the Arrow PyCapsule interface (zero-copy); a dict is
-converted to Arrow by pyarrow first, as the reference does for mode="arrow" exports.
+converted to Arrow first with the reference's declared types (the canonical struct of its
+encoding), as the reference reads dicts.
 """
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Any, Callable
 
@@ -38,6 +40,47 @@ def _scalar_as_array(scalar: pa.StructScalar) -> pa.StructArray:
         else:
             arrays.append(pa.repeat(child, 1))
     return pa.StructArray.from_arrays(arrays, fields=list(scalar.type))
+
+
+@functools.lru_cache(maxsize=2)
+def _canonical_type(encoding: str) -> pa.StructType:
+    """The reference's OME_ARROW_STRUCT ("list") or OME_ARROW_BYTE_STRUCT ("bytes"), as
+    omearrow's C++ record writer produces them (one definition, no copy to drift)."""
+    from omearrow._files import from_numpy  # the writer; imported late (import cycle)
+
+    return from_numpy(np.zeros((1, 1, 1, 1, 1), np.uint16), chunk_encoding=encoding).type
+
+
+_CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError)
+
+
+def _typed_array(value: Any, declared: pa.DataType) -> pa.Array:
+    """A 1-element array of `value` with the `declared` type where it fits: struct fields
+    one by one (undeclared keys kept with inferred types), empty or None lists as empty
+    lists of the declared type. A value the declared type cannot hold (a loosely typed
+    record: float sizes, other widths) keeps its inferred type; the core reads loose
+    records."""
+    if pa.types.is_struct(declared) and isinstance(value, dict):
+        names = [declared.field(i).name for i in range(declared.num_fields)]
+        children = [_typed_array(value.get(name), declared.field(name).type) for name in names]
+        for key, item in value.items():
+            if key not in names:
+                children.append(pa.array([item]))
+                names.append(key)
+        fields = [pa.field(name, child.type) for name, child in zip(names, children)]
+        return pa.StructArray.from_arrays(children, fields=fields)
+    try:
+        return pa.array([value], type=declared)
+    except _CONVERSION_ERRORS:
+        return pa.array([value])
+
+
+def _record_from_dict(data: dict[str, Any]) -> pa.StructArray:
+    """A dict record as a 1-row StructArray typed by the canonical struct of its encoding:
+    the byte-chunk struct when its chunks carry ``pixel_bytes``, else the list struct."""
+    chunks = data.get("chunks") or []
+    byte_chunks = any(isinstance(chunk, dict) and "pixel_bytes" in chunk for chunk in chunks)
+    return _typed_array(data, _canonical_type("bytes" if byte_chunks else "list"))
 
 
 # Parsed images of recently used pyarrow arrays, keyed by object identity. pyarrow
@@ -81,7 +124,7 @@ def image_from_data(data: Any, chunk_policy: Any) -> _core.Image:
     if isinstance(data, pa.StructScalar):
         return _core.image_from_array(_scalar_as_array(data), "scalar", policy)
     if isinstance(data, dict):
-        return _core.image_from_array(pa.array([data]), "dict", policy)
+        return _core.image_from_array(_record_from_dict(data), "dict", policy)
     if hasattr(data, "__arrow_c_array__"):
         return _core.image_from_array(data, "array", policy)
     if hasattr(data, "__arrow_c_stream__"):

@@ -268,6 +268,16 @@ arrow::Result<Tensor> TensorView::Export(std::string_view device, bool contiguou
     });
   }
   if (parsed_mode == ExportMode::kArrow) return StoredValues(warnings);
+  // The reference exports to_numpy(contiguous): the canonical-order array cached in the
+  // view (shared with later to_numpy() calls), copied only when `contiguous` asks for
+  // another order.
+  if (!contiguous) return ToArray(false);
+  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  Tensor canonical_layout;
+  canonical_layout.dtype = dtype_;
+  canonical_layout.shape = g.shape;
+  canonical_layout.strides = g.strides;
+  if (canonical_layout.is_c_contiguous()) return ToArray(false);
   return Materialize(order);
 }
 

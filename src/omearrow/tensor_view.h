@@ -104,8 +104,9 @@ class TensorView {
   arrow::Result<Tensor> StoredValues(Warnings* warnings) const;
 
   // to_dlpack(device, contiguous, mode) as a Tensor: mode="arrow" → StoredValues;
-  // mode="numpy" → a fresh materialization (contiguous: in layout order; else canonical
-  // order). device="cuda" (checks in the reference's order: the CUDA runtime and a device
+  // mode="numpy" → the reference's to_numpy(contiguous): the view's cached canonical-order
+  // array (the same memory ToArray returns) unless `contiguous` needs a C-contiguous copy
+  // of a permuted layout. device="cuda" (checks in the reference's order: the CUDA runtime and a device
   // must be present, kCudaUnavailable plus the reason otherwise; then mode="arrow" fails
   // with "mode='arrow' does not support device='cuda'."): the materialization goes through
   // a pooled pinned buffer into new device memory on the calling thread's current device,
