@@ -12,4 +12,5 @@ NB_MODULE(_core, m) {
   omearrow::python::RegisterLazy(m);
   omearrow::python::RegisterIterators(m);
   omearrow::python::RegisterFiles(m);
+  omearrow::python::RegisterMeta(m);
 }

@@ -17,6 +17,7 @@ from omearrow._files import (
 )
 from omearrow._lazy import LazyTensorView
 from omearrow._tensor import TensorView
+from omearrow import meta
 
 __version__ = "0.1.0"
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "TensorView",
     "__version__",
     "from_numpy",
+    "meta",
     "open",
     "write_dataset",
     "write_parquet",

@@ -226,3 +226,17 @@ def write_dataset(images: Sequence[Image], image_ids: Sequence[str | None], dir:
     """
     Writes images as a typed-chunk dataset directory (core WriteDataset). Releases the GIL.
     """
+
+OME_ARROW_TAG_TYPE: str = 'ome.arrow'
+
+OME_ARROW_TAG_VERSION: str = '0.1.0'
+
+def canonical_type(encoding: str) -> object:
+    """
+    OME_ARROW_STRUCT ('list') or OME_ARROW_BYTE_STRUCT ('bytes') as an 'arrow_schema' PyCapsule (pyarrow.DataType._import_from_c_capsule reads it).
+    """
+
+def validate_records(data: object, stream: bool, strict: bool, max_problems: int) -> list[tuple[int, str, str]]:
+    """
+    The problems of every record of an Arrow struct array (or, with stream=True, a stream of them): (row, field path, message) tuples.
+    """

@@ -7,7 +7,6 @@ encoding), as the reference reads dicts.
 
 from __future__ import annotations
 
-import functools
 import weakref
 from typing import Any, Callable
 
@@ -42,13 +41,11 @@ def _scalar_as_array(scalar: pa.StructScalar) -> pa.StructArray:
     return pa.StructArray.from_arrays(arrays, fields=list(scalar.type))
 
 
-@functools.lru_cache(maxsize=2)
 def _canonical_type(encoding: str) -> pa.StructType:
-    """The reference's OME_ARROW_STRUCT ("list") or OME_ARROW_BYTE_STRUCT ("bytes"), as
-    omearrow's C++ record writer produces them (one definition, no copy to drift)."""
-    from omearrow._files import from_numpy  # the writer; imported late (import cycle)
+    """The reference's OME_ARROW_STRUCT ("list") or OME_ARROW_BYTE_STRUCT ("bytes")."""
+    from omearrow import meta  # imported late: meta imports this module's helpers
 
-    return from_numpy(np.zeros((1, 1, 1, 1, 1), np.uint16), chunk_encoding=encoding).type
+    return meta.OME_ARROW_BYTE_STRUCT if encoding == "bytes" else meta.OME_ARROW_STRUCT
 
 
 _CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError)

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include <arrow/result.h>
 #include <arrow/status.h>
 
 namespace omearrow::cli {
@@ -20,6 +21,9 @@ struct InputSelection {
 // `omearrow info FILE [--json]`: shape, dtype, channels, encoding, chunking and physical
 // sizes, as text or JSON on stdout.
 arrow::Status RunInfo(const InputSelection& input, bool json);
+// `omearrow info --validate`: prints every problem of every record of the Parquet
+// column ("row N: field.path: message") or "valid: N records"; returns the problem count.
+arrow::Result<int64_t> RunValidate(const InputSelection& input, bool strict);
 
 // Options of `omearrow convert`.
 struct ConvertOptions {

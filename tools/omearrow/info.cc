@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "omearrow/io/open.h"
+#include "omearrow/io/parquet_source.h"
 
 namespace omearrow::cli {
 namespace {
@@ -133,6 +134,30 @@ arrow::Status RunInfo(const InputSelection& input, bool json) {
   }
   std::printf("\n");
   return arrow::Status::OK();
+}
+
+arrow::Result<int64_t> RunValidate(const InputSelection& input, bool strict) {
+  ARROW_ASSIGN_OR_RAISE(FileFormat format, DetectFormat(input.path));
+  if (format != FileFormat::kParquet) {
+    return arrow::Status::Invalid(input.path, ": --validate checks OME-Arrow Parquet records");
+  }
+  ValidateOptions options;
+  options.strict = strict;
+  Warnings warnings;
+  ARROW_ASSIGN_OR_RAISE(auto problems,
+                        ValidateParquetRecords(input.path, input.column, options, &warnings));
+  for (const auto& warning : warnings) {
+    std::fprintf(stderr, "warning: %s\n", warning.message.c_str());
+  }
+  ARROW_ASSIGN_OR_RAISE(auto file_info, InspectParquet(input.path));
+  for (const auto& [row, problem] : problems) {
+    std::printf("row %lld: %s\n", static_cast<long long>(row), problem.ToString().c_str());
+  }
+  if (problems.empty()) {
+    std::printf("valid: %lld records%s\n", static_cast<long long>(file_info.num_rows),
+                strict ? " (strict)" : "");
+  }
+  return static_cast<int64_t>(problems.size());
 }
 
 }  // namespace omearrow::cli

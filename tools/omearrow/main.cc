@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
   auto* info = app.add_subcommand("info", "Show shape, dtype, channels, encoding, chunking");
   add_input(info);
   info->add_flag("--json", json, "print JSON");
+  bool validate = false, strict = false;
+  info->add_flag("--validate", validate,
+                 "check every record of the Parquet column and list its problems "
+                 "(exit status 1 when there are any)");
+  info->add_flag("--strict", strict, "with --validate: require the canonical Arrow types");
 
   omearrow::cli::ConvertOptions convert_options;
   auto* convert = app.add_subcommand("convert", "Convert TIFF/OME-TIFF/Parquet/dataset to "
@@ -57,7 +62,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   arrow::Status status;
   if (*info) {
-    status = omearrow::cli::RunInfo(input, json);
+    if (validate) {
+      auto problems = omearrow::cli::RunValidate(input, strict);
+      if (!problems.ok()) {
+        status = problems.status();
+      } else if (*problems > 0) {
+        return 1;
+      }
+    } else {
+      status = omearrow::cli::RunInfo(input, json);
+    }
   } else if (*convert) {
     convert_options.progress = !no_progress;
     status = omearrow::cli::RunConvert(input, convert_options);

@@ -701,4 +701,36 @@ arrow::Result<ParquetFileInfo> InspectParquet(const std::string& path,
   return info;
 }
 
+arrow::Result<std::vector<RowProblem>> ValidateParquetRecords(
+    const std::string& path, const std::optional<std::string>& column,
+    const ValidateOptions& options, Warnings* warnings) {
+  ARROW_ASSIGN_OR_RAISE(auto handle, OpenHandle(path, nullptr));
+  std::shared_ptr<arrow::Schema> schema;
+  auto st = handle->reader->GetSchema(&schema);
+  if (!st.ok()) return Status::IOError(path, ": ", st.message());
+  Warnings ignored;
+  ARROW_ASSIGN_OR_RAISE(const int index,
+                        ChooseColumn(*schema, column.value_or("ome_arrow"), path,
+                                     warnings != nullptr ? warnings : &ignored));
+  std::shared_ptr<arrow::ChunkedArray> records;
+  st = handle->reader->ReadColumn(index, &records);
+  if (!st.ok()) return Status::IOError(path, ": ", st.message());
+  std::vector<RowProblem> out;
+  int64_t first_row = 0;
+  for (const auto& chunk : records->chunks()) {
+    if (chunk->type_id() != arrow::Type::STRUCT) {
+      return Status::TypeError(path, ": column '", schema->field(index)->name(),
+                               "' is not a struct column");
+    }
+    auto structs = std::static_pointer_cast<arrow::StructArray>(chunk);
+    for (int64_t row = 0; row < structs->length(); ++row) {
+      for (auto& problem : ValidateRecord(structs, row, options)) {
+        out.push_back({first_row + row, std::move(problem)});
+      }
+    }
+    first_row += structs->length();
+  }
+  return out;
+}
+
 }  // namespace omearrow

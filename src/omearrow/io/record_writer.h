@@ -14,12 +14,13 @@
 #include <arrow/type.h>
 
 #include "omearrow/image.h"
+#include "omearrow/source/meta.h"
 
 namespace omearrow {
 
 // The ome-arrow package version whose format omearrow writes (schema metadata
 // `ome.arrow.version` and the record's `version`).
-inline constexpr const char* kOmeArrowFormatVersion = "0.1.0";
+inline constexpr const char* kOmeArrowFormatVersion = meta::kTagVersion;
 
 // How pixels are stored in a written record.
 enum class ChunkEncoding {
