@@ -150,6 +150,18 @@ TEST_F(LimitsTest, OmeXmlIfdNumbersDoNotOverflow) {
                 "IFD numbers");
 }
 
+TEST_F(LimitsTest, OmeXmlSamplesPerPixelIsBounded) {
+  // SizeC is only required to be a multiple of SamplesPerPixel: both unbounded, a
+  // 2^32-channel image of one stored plane.
+  const std::string xml =
+      "<OME><Image><Pixels DimensionOrder=\"XYZCT\" Type=\"uint8\" SizeX=\"1\" "
+      "SizeY=\"1\" SizeZ=\"1\" SizeC=\"4294967296\" SizeT=\"1\"><Channel "
+      "SamplesPerPixel=\"4294967296\"/></Pixels></Image></OME>";
+  EXPECT_STATUS(ParseOmeXml(xml), Invalid,
+                "OME-XML: Channel 0 SamplesPerPixel 4294967296 is more than a TIFF pixel "
+                "can hold (65535)");
+}
+
 TEST_F(LimitsTest, TiffDecodeBufferIsBounded) {
   const std::string path = std::string(OMEARROW_SOURCE_DIR) + "/testdata/z-series.ome.tiff";
   ASSERT_OK_AND_ASSIGN(auto image, OpenTiff(path));

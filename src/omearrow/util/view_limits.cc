@@ -41,6 +41,14 @@ arrow::Status CheckAllocationBytes(int64_t bytes, std::string_view what, int64_t
                                       "OMEARROW_MAX_VIEW_BYTES)");
 }
 
+std::optional<int64_t> CheckedProduct(std::initializer_list<int64_t> factors) {
+  int64_t product = 1;
+  for (const int64_t factor : factors) {
+    if (factor < 0 || __builtin_mul_overflow(product, factor, &product)) return std::nullopt;
+  }
+  return product;
+}
+
 arrow::Status CheckPlaneSlots(int64_t slots, int64_t stored, std::string_view what) {
   int64_t backed = 0;
   if (__builtin_mul_overflow(std::max<int64_t>(stored, 0), kPlaneSlotsPerStoredEntry,

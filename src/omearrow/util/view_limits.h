@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <optional>
 #include <string_view>
 
 #include <arrow/status.h>
@@ -24,6 +26,10 @@ void SetMaxViewBytes(int64_t bytes);
 // "<what> needs N bytes, more than the limit of M bytes (omearrow::SetMaxViewBytes /
 // OMEARROW_MAX_VIEW_BYTES)".
 arrow::Status CheckAllocationBytes(int64_t bytes, std::string_view what, int64_t limit = -1);
+
+// The product of `factors` (sizes read from a file), or nullopt when a factor is negative
+// or the product overflows int64. Use it for every size computed from file contents.
+std::optional<int64_t> CheckedProduct(std::initializer_list<int64_t> factors);
 
 // Per-plane index tables (T*C*Z slots) up to this many slots are always allowed.
 inline constexpr int64_t kMaxUnbackedPlaneSlots = int64_t{1} << 24;
