@@ -79,7 +79,8 @@ int Capture(TIFF*, void* user_data, const char* module, const char* fmt, va_list
 // An open libtiff handle (read-only, no memory mapping) whose errors go to a sink.
 class TiffHandle {
  public:
-  // Opens `path`; on failure, the libtiff message.
+  // Opens `path` (libtiff allocations capped at MaxReaderBufferBytes()); on failure, the
+  // libtiff message.
   static arrow::Result<std::unique_ptr<TiffHandle>> Open(const std::string& path) {
     auto handle = std::unique_ptr<TiffHandle>(new TiffHandle());
     TIFFOpenOptions* options = TIFFOpenOptionsAlloc();
@@ -87,6 +88,10 @@ class TiffHandle {
       return Status::OutOfMemory(path, ": cannot allocate libtiff options");
     TIFFOpenOptionsSetErrorHandlerExtR(options, Capture, handle->errors_.get());
     TIFFOpenOptionsSetWarningHandlerExtR(options, Capture, handle->warnings_.get());
+    // libtiff's own buffers (tag arrays, raw strips, codec state) sized from the file
+    // fail with an error beyond the reader ceiling instead of allocating.
+    TIFFOpenOptionsSetMaxSingleMemAlloc(options,
+                                        static_cast<tmsize_t>(MaxReaderBufferBytes()));
     // "r": read-only; "m": read() instead of mmap (a file shrinking under a mapping
     // would raise SIGBUS).
     handle->tif_ = TIFFOpenExt(path.c_str(), "rm", options);
