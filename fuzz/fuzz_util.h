@@ -14,13 +14,24 @@
 
 namespace omearrow::fuzz {
 
+// The largest single allocation a fuzz run may make, in MiB: MaxReaderBufferBytes() under
+// the harness ceiling below. scripts/fuzz.sh reads this line and passes it (+1, as
+// libFuzzer reports mallocs of at least that many MiB) as -malloc_limit_mb, so a larger
+// malloc is reported as a crash.
+inline constexpr int64_t kFuzzMallocLimitMiB = 256;
+// The harnesses' memory ceiling (SetMaxViewBytes): views, decoded chunks and TIFF planes,
+// tiles and plane tables at most 128 MiB; Arrow, Parquet and libtiff buffers at most
+// twice that (MaxReaderBufferBytes), i.e. kFuzzMallocLimitMiB.
+inline constexpr int64_t kFuzzMaxViewBytes = (kFuzzMallocLimitMiB << 20) / 2;
+
 // Per-process setup: Arrow's system allocator (so ASan bounds-checks Arrow buffers) and
-// a small view ceiling (so claims of huge images fail fast instead of exhausting the
-// fuzzer's RSS limit).
+// the fuzz ceiling (so claims of huge images fail fast, and every allocation stays within
+// -malloc_limit_mb).
 inline void InitProcess() {
   static const bool done = [] {
     setenv("ARROW_DEFAULT_MEMORY_POOL", "system", /*overwrite=*/0);
-    SetMaxViewBytes(int64_t{64} << 20);
+    SetMaxViewBytes(kFuzzMaxViewBytes);
+    if (MaxReaderBufferBytes() != kFuzzMallocLimitMiB << 20) std::abort();
     return true;
   }();
   (void)done;

@@ -14,7 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   omearrow::fuzz::InitProcess();
   auto buffer = std::make_shared<arrow::Buffer>(data, static_cast<int64_t>(size));
   auto input = std::make_shared<arrow::io::BufferReader>(buffer);
-  auto reader = arrow::ipc::RecordBatchStreamReader::Open(input);
+  // IPC buffers sized by the stream (decompressed bodies) come from the capped pool.
+  arrow::ipc::IpcReadOptions options = arrow::ipc::IpcReadOptions::Defaults();
+  options.memory_pool = omearrow::ReaderMemoryPool();
+  auto reader = arrow::ipc::RecordBatchStreamReader::Open(input, options);
   if (!reader.ok()) return 0;
   std::shared_ptr<arrow::RecordBatch> batch;
   if (!(*reader)->ReadNext(&batch).ok() || batch == nullptr) return 0;

@@ -4,7 +4,8 @@
 # build-fuzz/fuzz-stats.tsv (date, harness, seconds, executions, corpus files).
 # Seeds are regenerated each run (omearrow_fuzz_seeds + testdata/); the growing corpus
 # lives in build-fuzz/corpus/<harness> (not in git); crash inputs are written to
-# build-fuzz/crashes/<harness>/ and fail the run (keep them in fuzz/regressions/).
+# build-fuzz/crashes/<harness>/ and fail the run (keep them in fuzz/regressions/). Any
+# single allocation above kFuzzMallocLimitMiB (fuzz/fuzz_util.h) counts as a crash.
 # Usage: scripts/fuzz.sh SECONDS [harness...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,12 @@ rm -rf "$seeds"
 "$build/fuzz/omearrow_fuzz_seeds" "$seeds" testdata
 cp testdata/*.parquet "$seeds/parquet_fuzzer/"
 cp testdata/*.tif testdata/*.tiff "$seeds/tiff_fuzzer/"
+# Any single allocation above the harnesses' ceiling (fuzz/fuzz_util.h) is a bug.
+# libFuzzer reports a malloc of at least -malloc_limit_mb MiB, so pass the ceiling + 1:
+# a buffer of exactly the ceiling is allowed, anything a MiB or more beyond it is not.
+ceiling_mb=$(sed -n 's/.*kFuzzMallocLimitMiB = \([0-9][0-9]*\);.*/\1/p' fuzz/fuzz_util.h)
+[[ -n "$ceiling_mb" ]] || { echo "fuzz: kFuzzMallocLimitMiB not found" >&2; exit 1; }
+malloc_limit_mb=$((ceiling_mb + 1))
 mkdir -p "$build/logs"
 export ARROW_DEFAULT_MEMORY_POOL=system
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -30,7 +37,8 @@ for harness in "${harnesses[@]}"; do
   log=$build/logs/$harness.log
   echo "fuzz: $harness for ${seconds}s"
   status=0
-  "$build/fuzz/$harness" -max_total_time="$seconds" -rss_limit_mb=2560 -timeout=30 \
+  "$build/fuzz/$harness" -max_total_time="$seconds" -rss_limit_mb=2560 \
+    -malloc_limit_mb="$malloc_limit_mb" -timeout=30 \
     -print_final_stats=1 -artifact_prefix="$crashes/" \
     "$corpus" "$seeds/$harness" "fuzz/regressions/$harness" >"$log" 2>&1 || status=$?
   execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log" | tail -1)

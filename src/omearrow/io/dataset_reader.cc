@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "omearrow/io/page_stream.h"
 #include "omearrow/source/chunk_cache.h"
 #include "omearrow/source/chunk_index.h"
 #include "omearrow/util/aligned_buffer.h"
@@ -71,20 +72,26 @@ arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenInput(
   arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> file =
       options.file_opener ? options.file_opener(path)
                           : arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>>(
-                                arrow::io::ReadableFile::Open(path));
+                                arrow::io::ReadableFile::Open(path, ReaderMemoryPool()));
   if (!file.ok()) return WithPath(file.status(), path, "cannot open");
   if (*file == nullptr) return Status::IOError(path, ": cannot open: no file returned");
   return file;
 }
 
+// Opens a Parquet file of the dataset; every buffer Arrow and Parquet size from it comes
+// from ReaderMemoryPool(), with Thrift limits bounded by the file size.
 arrow::Result<std::unique_ptr<parquet::arrow::FileReader>> OpenParquet(
     const DatasetOpenOptions& options, const std::string& path) {
   ARROW_ASSIGN_OR_RAISE(auto file, OpenInput(options, path));
-  auto reader = parquet::arrow::OpenFile(file, arrow::default_memory_pool());
-  if (!reader.ok()) {
-    return WithPath(reader.status(), path, "not a readable Parquet file");
-  }
-  return std::move(reader).ValueUnsafe();
+  auto size = file->GetSize();
+  if (!size.ok()) return WithPath(size.status(), path);
+  parquet::arrow::FileReaderBuilder builder;
+  auto opened = builder.Open(file, internal::UntrustedReaderProperties(*size));
+  if (!opened.ok()) return WithPath(opened, path, "not a readable Parquet file");
+  std::unique_ptr<parquet::arrow::FileReader> reader;
+  auto built = builder.memory_pool(ReaderMemoryPool())->Build(&reader);
+  if (!built.ok()) return WithPath(built, path, "not a readable Parquet file");
+  return reader;
 }
 
 // The Parquet leaf index of top-level column `name`, or -1 when the file has none.
@@ -452,6 +459,9 @@ arrow::Result<std::shared_ptr<ChunkBuffer>> DatasetChunkSource::DecodePayload(
     case arrow::Type::STRING_VIEW: {
       const auto view =
           checked_cast<const arrow::BinaryViewArray&>(*array).GetView(index);
+      ARROW_RETURN_NOT_OK(CheckAllocationBytes(static_cast<int64_t>(view.size()),
+                                               label + ": copying pixel_bytes",
+                                               MaxReaderBufferBytes()));
       ARROW_ASSIGN_OR_RAISE(auto copy,
                             AllocateAligned(static_cast<int64_t>(view.size())));
       std::memcpy(copy->mutable_data(), view.data(), view.size());

@@ -37,6 +37,7 @@
 #include "omearrow/testing/record_builder.h"
 #include "omearrow/util/json.h"
 #include "omearrow/util/struct_row.h"
+#include "omearrow/util/view_limits.h"
 
 namespace omearrow {
 namespace {
@@ -851,6 +852,30 @@ TEST_F(DatasetBadInput, PayloadLengthMismatch) {
                         ": chunk_id 3 (row group 3, row 0): pixel payload "
                         "length 62 bytes != expected 64 bytes "
                         "(1x1x1x4x8 uint16)");
+}
+
+TEST_F(DatasetBadInput, PayloadLargerThanTheReaderCeiling) {
+  // Chunk 3's payload claims 1 MiB (its chunk needs 64 bytes): reading its row group must
+  // be refused by the reader pool before Arrow allocates the payload.
+  auto table = ReadParquet(dir_ / "chunks.parquet").ValueOrDie();
+  arrow::LargeBinaryBuilder builder;
+  auto payloads = std::static_pointer_cast<arrow::LargeBinaryArray>(
+      ColumnAsArray(*table, "pixel_bytes"));
+  const std::string huge(1 << 20, 'x');
+  for (int64_t i = 0; i < payloads->length(); ++i) {
+    ASSERT_OK(i == 3 ? builder.Append(huge) : builder.Append(payloads->GetView(i)));
+  }
+  Rewrite("chunks.parquet", "pixel_bytes", builder.Finish().ValueOrDie());
+  ASSERT_OK_AND_ASSIGN(auto image, OpenDataset(dir_.string()));
+  SetMaxViewBytes(100000);  // reader buffers up to 200000 bytes
+  const auto plane0 = ReadPlane(image, 0, 0, 0);  // chunks 0 and 1: small row groups
+  const auto plane1 = ReadPlane(image, 0, 0, 1);  // chunks 2 and 3
+  SetMaxViewBytes(0);
+  ASSERT_OK(plane0.status());
+  EXPECT_FALSE(plane1.ok());
+  EXPECT_STATUS_HAS(plane1, Path("chunks.parquet") + ": reading row group 3: ");
+  EXPECT_STATUS_HAS(plane1, "a file reader asked for one buffer of ");
+  EXPECT_STATUS_HAS(plane1, "more than the limit of 200000 bytes");
 }
 
 TEST_F(DatasetBadInput, UnknownDtypes) {

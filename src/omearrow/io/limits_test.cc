@@ -112,10 +112,39 @@ TEST_F(LimitsTest, PlaneSlotsMustBeBackedByStoredPlanes) {
 }
 
 TEST_F(LimitsTest, CheckPlaneSlots) {
+  // The backing rule alone (2^30 slots need a 16 GiB table: see PlaneSlotTablesFitTheCeiling).
+  SetMaxViewBytes(int64_t{1} << 40);
   EXPECT_OK(CheckPlaneSlots(kMaxUnbackedPlaneSlots, 0, "x"));
   EXPECT_FALSE(CheckPlaneSlots(kMaxUnbackedPlaneSlots + 1, 0, "x").ok());
   EXPECT_OK(CheckPlaneSlots(int64_t{64} << 24, int64_t{1} << 24, "x"));
   EXPECT_FALSE(CheckPlaneSlots((int64_t{64} << 24) + 1, int64_t{1} << 24, "x").ok());
+}
+
+TEST_F(LimitsTest, PlaneSlotTablesFitTheCeiling) {
+  // 10^6 slots are within the unbacked allowance, but their tables (16 bytes a slot) are
+  // buffers sized from the record too.
+  SetMaxViewBytes(1000000);
+  EXPECT_STATUS(CheckPlaneSlots(1000000, 1, "x"), CapacityError,
+                "x: an index of 1000000 plane slots needs 16000016 bytes, more than the "
+                "limit of 1000000 bytes (omearrow::SetMaxViewBytes / "
+                "OMEARROW_MAX_VIEW_BYTES)");
+  EXPECT_OK(CheckPlaneSlots(62499, 1, "x"));
+  EXPECT_STATUS_HAS(CheckPlaneSlots(INT64_MAX, INT64_MAX, "x"), "needs 9223372036854775807");
+}
+
+TEST_F(LimitsTest, ReaderPoolRefusesBuffersBeyondTwiceTheCeiling) {
+  SetMaxViewBytes(1000);
+  EXPECT_EQ(MaxReaderBufferBytes(), 2000);
+  uint8_t* data = nullptr;
+  EXPECT_STATUS(ReaderMemoryPool()->Allocate(2001, &data), CapacityError,
+                "a file reader asked for one buffer of 2001 bytes, more than the limit of "
+                "2000 bytes (twice omearrow::SetMaxViewBytes / OMEARROW_MAX_VIEW_BYTES)");
+  ASSERT_OK(ReaderMemoryPool()->Allocate(2000, &data));
+  EXPECT_STATUS_HAS(ReaderMemoryPool()->Reallocate(2000, 4000, &data),
+                    "one buffer of 4000 bytes");
+  ReaderMemoryPool()->Free(data, 2000);
+  SetMaxViewBytes(INT64_MAX);
+  EXPECT_EQ(MaxReaderBufferBytes(), INT64_MAX);
 }
 
 TEST_F(LimitsTest, DecompressChunkWithLyingSize) {
@@ -148,6 +177,18 @@ TEST_F(LimitsTest, OmeXmlIfdNumbersDoNotOverflow) {
   EXPECT_STATUS(ParseOmeXml(xml), Invalid,
                 "OME-XML: TiffData IFD 9223372036854775807 with PlaneCount 2 overflows the "
                 "IFD numbers");
+}
+
+TEST_F(LimitsTest, OmeXmlSamplesPerPixelIsBounded) {
+  // SizeC is only required to be a multiple of SamplesPerPixel: both unbounded, a
+  // 2^32-channel image of one stored plane.
+  const std::string xml =
+      "<OME><Image><Pixels DimensionOrder=\"XYZCT\" Type=\"uint8\" SizeX=\"1\" "
+      "SizeY=\"1\" SizeZ=\"1\" SizeC=\"4294967296\" SizeT=\"1\"><Channel "
+      "SamplesPerPixel=\"4294967296\"/></Pixels></Image></OME>";
+  EXPECT_STATUS(ParseOmeXml(xml), Invalid,
+                "OME-XML: Channel 0 SamplesPerPixel 4294967296 is more than a TIFF pixel "
+                "can hold (65535)");
 }
 
 TEST_F(LimitsTest, TiffDecodeBufferIsBounded) {

@@ -19,6 +19,8 @@ namespace {
 // Upper bound on the planes one image may declare (keeps a hostile SizeZ from
 // allocating gigabytes for the plane map).
 constexpr int64_t kMaxPlanes = int64_t{1} << 28;
+// TIFF's SamplesPerPixel field is 16-bit.
+constexpr int64_t kMaxTiffSamplesPerPixel = 65535;
 
 std::string_view Trim(std::string_view text) {
   const char* kSpace = " \t\r\n";
@@ -149,6 +151,13 @@ arrow::Status ParseChannel(const pugi::xml_node& node, const Where& where,
     if (*samples <= 0) {
       return Status::Invalid("OME-XML: ", where.label,
                              " SamplesPerPixel must be positive, got ", *samples);
+    }
+    // A TIFF's SamplesPerPixel is 16-bit: more cannot describe an OME-TIFF (and SizeC,
+    // a multiple of it, would size per-channel tables from nothing but this attribute).
+    if (*samples > kMaxTiffSamplesPerPixel) {
+      return Status::Invalid("OME-XML: ", where.label, " SamplesPerPixel ", *samples,
+                             " is more than a TIFF pixel can hold (",
+                             kMaxTiffSamplesPerPixel, ")");
     }
     channel->samples_per_pixel = *samples;
   }

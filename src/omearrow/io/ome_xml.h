@@ -72,8 +72,8 @@ struct OmeXmlParseOptions {
 };
 
 // Parses an OME-XML document (namespace prefixes ignored). Validates sizes (positive),
-// DimensionOrder (XY followed by a permutation of Z, C, T), SizeC against
-// SamplesPerPixel, and every TiffData (IFD, FirstZ/FirstT/FirstC, PlaneCount; the
+// DimensionOrder (XY followed by a permutation of Z, C, T), SamplesPerPixel (at most
+// 65535, TIFF's limit), SizeC against SamplesPerPixel, and every TiffData (IFD, FirstZ/FirstT/FirstC, PlaneCount; the
 // schema's defaults apply to missing attributes) against the sizes and `num_ifds`.
 // TiffData that names another file (a UUID other than the document's) is rejected:
 // multi-file OME-TIFF sets are not supported. Errors start with "OME-XML: " and name the

@@ -5,7 +5,31 @@
 
 #include <arrow/status.h>
 
+#include "omearrow/util/view_limits.h"
+
 namespace omearrow::internal {
+
+parquet::ReaderProperties UntrustedReaderProperties(int64_t file_size) {
+  parquet::ReaderProperties properties(ReaderMemoryPool());
+  const auto bounded = [&](int32_t limit) {
+    return static_cast<int32_t>(std::clamp<int64_t>(file_size, 1, limit));
+  };
+  properties.set_thrift_string_size_limit(
+      bounded(properties.thrift_string_size_limit()));
+  properties.set_thrift_container_size_limit(
+      bounded(properties.thrift_container_size_limit()));
+  return properties;
+}
+
+arrow::Status CheckColumnChunkRange(int64_t start, int64_t length, int64_t file_size,
+                                    const std::string& label) {
+  if (start >= 0 && length >= 0 && start <= file_size && length <= file_size - start) {
+    return arrow::Status::OK();
+  }
+  return arrow::Status::Invalid(label, ": column chunk at offset ", start, " of ", length,
+                                " bytes reaches beyond the end of the file (", file_size,
+                                " bytes)");
+}
 
 PageSkippingStream::PageSkippingStream(std::shared_ptr<arrow::io::RandomAccessFile> file,
                                        int64_t start, int64_t length)
@@ -29,7 +53,7 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> PageSkippingStream::Read(int64_t n
     // which the page reader discards.
     skip_next_read_ = false;
     position_ += n;
-    ARROW_ASSIGN_OR_RAISE(auto unread, arrow::AllocateBuffer(n));
+    ARROW_ASSIGN_OR_RAISE(auto unread, arrow::AllocateBuffer(n, ReaderMemoryPool()));
     return std::shared_ptr<arrow::Buffer>(std::move(unread));
   }
   std::shared_ptr<arrow::Buffer> out;

@@ -1,21 +1,39 @@
-// An input stream over one Parquet column chunk that can skip pages without reading them.
+// Reading untrusted Parquet files: reader properties bounded by the file, and an input
+// stream over one column chunk that can skip pages without reading them.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <arrow/buffer.h>
 #include <arrow/io/interfaces.h>
+#include <arrow/result.h>
+#include <parquet/properties.h>
 
 namespace omearrow::internal {
+
+// Reader properties for a Parquet file of `file_size` bytes: buffers from
+// ReaderMemoryPool() (so page headers claiming huge pages fail instead of allocating),
+// and Thrift string and container size limits no larger than the file (a footer or page
+// header cannot hold a longer string, or more list elements, than it has bytes).
+parquet::ReaderProperties UntrustedReaderProperties(int64_t file_size);
+
+// Checks that the column chunk [start, start + length) named by a file's metadata lies
+// inside the file (`file_size` bytes); Invalid "<label>: column chunk at offset O of L
+// bytes reaches beyond the end of the file (N bytes)" otherwise.
+arrow::Status CheckColumnChunkRange(int64_t start, int64_t length, int64_t file_size,
+                                    const std::string& label);
 
 // Reads a byte range [start, start + length) of a file with positional reads. Parquet's
 // page reader skips a page with InputStream::Advance, which reads the skipped bytes; after
 // SkipNextRead() the next read is answered without touching the file (the caller
 // discards it), so skipping a page costs only its header. Peek reads small windows (a
 // page header is usually tens of bytes), doubling them when asked again at the same
-// position. Not thread-safe; each reader makes its own.
+// position. Reads are sized by page headers: the range must lie inside the file
+// (CheckColumnChunkRange), and a skipped page's buffer comes from ReaderMemoryPool().
+// Not thread-safe; each reader makes its own.
 class PageSkippingStream final : public arrow::io::InputStream {
  public:
   PageSkippingStream(std::shared_ptr<arrow::io::RandomAccessFile> file, int64_t start,

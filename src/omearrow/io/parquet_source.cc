@@ -27,6 +27,7 @@
 #include "omearrow/io/row_cache.h"
 #include "omearrow/source/chunk_cache.h"
 #include "omearrow/source/chunk_index.h"
+#include "omearrow/util/view_limits.h"
 
 namespace omearrow {
 
@@ -88,6 +89,7 @@ bool IsOmeStruct(const arrow::Field& field) {
 struct ParquetHandle {
   std::string path;
   std::shared_ptr<arrow::io::RandomAccessFile> file;  // positional reads are thread-safe
+  int64_t file_size = 0;
   std::unique_ptr<parquet::arrow::FileReader> reader;
   std::mutex mutex;
 };
@@ -104,19 +106,23 @@ arrow::Result<std::shared_ptr<ParquetHandle>> OpenHandle(const std::string& path
     }
     file = *opened;
   } else {
-    auto opened = arrow::io::ReadableFile::Open(path);
+    auto opened = arrow::io::ReadableFile::Open(path, ReaderMemoryPool());
     if (!opened.ok()) return Status::IOError(path, ": ", opened.status().message());
     file = *opened;
   }
   handle->file = file;
-  parquet::ReaderProperties properties(arrow::default_memory_pool());
+  auto size = file->GetSize();
+  if (!size.ok()) return Status::IOError(path, ": ", size.status().message());
+  handle->file_size = *size;
+  // Every buffer Arrow and Parquet size from the file comes from the capped pool.
+  parquet::ReaderProperties properties = internal::UntrustedReaderProperties(*size);
   properties.enable_buffered_stream();
   properties.set_buffer_size(kReadBufferBytes);
   parquet::ArrowReaderProperties arrow_properties;
   arrow_properties.set_pre_buffer(false);
   try {
     auto parquet_reader = parquet::ParquetFileReader::Open(file, properties);
-    auto reader = parquet::arrow::FileReader::Make(arrow::default_memory_pool(),
+    auto reader = parquet::arrow::FileReader::Make(ReaderMemoryPool(),
                                                    std::move(parquet_reader), arrow_properties);
     if (!reader.ok()) return Status::IOError(path, ": ", reader.status().message());
     handle->reader = std::move(*reader);
@@ -174,7 +180,7 @@ class ParquetByteChunkSource final : public PixelSource {
         handle_->path + ": chunks[" + std::to_string(chunk.entry) + "]";
     std::shared_ptr<arrow::Buffer> payload = raw_.Find(chunk.entry);
     if (payload == nullptr) {
-      ARROW_ASSIGN_OR_RAISE(payload, ReadDirect(chunk.entry, label));
+      ARROW_ASSIGN_OR_RAISE(payload, ReadDirect(chunk, label));
     }
     if (payload == nullptr) {
       // The page read returns this chunk's payload itself: the raw cache may keep none
@@ -183,15 +189,8 @@ class ParquetByteChunkSource final : public PixelSource {
                             ReadPageOf(first_slot_ + chunk.entry, chunk.entry, label));
       if (payload == nullptr) return Status::Invalid(label, ": payload not found");
     }
-    if (!chunk.compression.has_value()) {
-      if (payload->size() != chunk.decoded_bytes()) {
-        return Status::Invalid(label, " pixel payload length ", payload->size(),
-                               " bytes != expected ", chunk.decoded_bytes(), " bytes (",
-                               chunk.shape_z, "x", chunk.shape_y, "x", chunk.shape_x, " ",
-                               DTypeName(chunk.dtype), ")");
-      }
-      return payload;
-    }
+    ARROW_RETURN_NOT_OK(CheckPayloadLength(chunk, payload->size(), label));
+    if (!chunk.compression.has_value()) return payload;
     return DecompressChunk(*chunk.compression, payload->data(), payload->size(),
                            chunk.decoded_bytes(), label);
   }
@@ -208,14 +207,35 @@ class ParquetByteChunkSource final : public PixelSource {
     std::vector<std::pair<int64_t, int64_t>> payloads;  // (file offset, length) per entry
   };
 
-  arrow::Result<std::shared_ptr<arrow::Buffer>> ReadDirect(int64_t entry,
+  // Checks a stored payload of `length` bytes against what `chunk` can need, before it
+  // is read: an uncompressed payload is exactly the chunk's decoded bytes, which must fit
+  // the ceiling; a compressed one at most MaxReaderBufferBytes() (its decoded size is
+  // checked by DecompressChunk).
+  static Status CheckPayloadLength(const StoredChunk& chunk, int64_t length,
+                                   const std::string& label) {
+    if (chunk.compression.has_value()) {
+      return CheckAllocationBytes(length, label + ": reading a compressed pixel payload",
+                                  MaxReaderBufferBytes());
+    }
+    if (length != chunk.decoded_bytes()) {
+      return Status::Invalid(label, " pixel payload length ", length, " bytes != expected ",
+                             chunk.decoded_bytes(), " bytes (", chunk.shape_z, "x",
+                             chunk.shape_y, "x", chunk.shape_x, " ", DTypeName(chunk.dtype),
+                             ")");
+    }
+    return CheckAllocationBytes(length, label + ": reading a pixel payload");
+  }
+
+  arrow::Result<std::shared_ptr<arrow::Buffer>> ReadDirect(const StoredChunk& chunk,
                                                            const std::string& label) const {
     std::call_once(direct_once_, [&] { direct_ = LocateDirect(); });
+    const int64_t entry = chunk.entry;
     if (!direct_.usable || entry < 0 ||
         entry >= static_cast<int64_t>(direct_.payloads.size())) {
       return nullptr;
     }
     const auto [offset, length] = direct_.payloads[static_cast<size_t>(entry)];
+    ARROW_RETURN_NOT_OK(CheckPayloadLength(chunk, length, label));
     auto read = handle_->file->ReadAt(offset, length);
     if (!read.ok()) return Status::IOError(label, ": ", read.status().message());
     if ((*read)->size() != length) return Status::IOError(label, ": file is truncated");
@@ -233,11 +253,17 @@ class ParquetByteChunkSource final : public PixelSource {
         return layout;
       }
       const int64_t start = column_chunk->data_page_offset();
+      if (!internal::CheckColumnChunkRange(start, column_chunk->total_compressed_size(),
+                                           handle_->file_size, handle_->path)
+               .ok()) {
+        return layout;  // ReadPageOf reports it
+      }
       const int64_t end = start + column_chunk->total_compressed_size();
       auto stream = std::make_shared<internal::PageSkippingStream>(
           handle_->file, start, column_chunk->total_compressed_size());
       const parquet::ColumnDescriptor* descr = metadata->schema()->Column(leaf_);
-      parquet::ReaderProperties properties(arrow::default_memory_pool());
+      parquet::ReaderProperties properties =
+          internal::UntrustedReaderProperties(handle_->file_size);
       auto pages = parquet::PageReader::Open(stream, column_chunk->num_values(),
                                              column_chunk->compression(), properties, *descr);
       int data_pages = 0;
@@ -294,10 +320,13 @@ class ParquetByteChunkSource final : public PixelSource {
       const int64_t start = column_chunk->has_dictionary_page()
                                 ? column_chunk->dictionary_page_offset()
                                 : column_chunk->data_page_offset();
+      ARROW_RETURN_NOT_OK(internal::CheckColumnChunkRange(
+          start, column_chunk->total_compressed_size(), handle_->file_size, label));
       auto stream = std::make_shared<internal::PageSkippingStream>(
           handle_->file, start, column_chunk->total_compressed_size());
       const parquet::ColumnDescriptor* descr = metadata->schema()->Column(leaf_);
-      parquet::ReaderProperties properties(arrow::default_memory_pool());
+      parquet::ReaderProperties properties =
+          internal::UntrustedReaderProperties(handle_->file_size);
       auto pages = parquet::PageReader::Open(stream, column_chunk->num_values(),
                                              column_chunk->compression(), properties, *descr);
       int64_t next_first = 0;          // slot index of the first value of the next page
@@ -335,6 +364,8 @@ class ParquetByteChunkSource final : public PixelSource {
         if (entry < 0 || entry >= num_entries_ || def_level != max_def || values_read != 1) {
           continue;
         }
+        ARROW_RETURN_NOT_OK(CheckAllocationBytes(
+            value.len, label + ": copying a pixel payload", MaxReaderBufferBytes()));
         ARROW_ASSIGN_OR_RAISE(auto buffer, arrow::AllocateBuffer(value.len));
         if (value.len > 0) std::memcpy(buffer->mutable_data(), value.ptr, value.len);
         std::shared_ptr<arrow::Buffer> payload(std::move(buffer));

@@ -9,6 +9,7 @@
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
 
+#include "omearrow/io/page_stream.h"
 #include "omearrow/io/parquet_source.h"
 #include "omearrow/io/record_writer.h"
 #include "omearrow/io/row_cache.h"
@@ -16,6 +17,7 @@
 #include "omearrow/tensor_view.h"
 #include "omearrow/testing/gtest_util.h"
 #include "omearrow/testing/record_builder.h"
+#include "omearrow/util/view_limits.h"
 
 namespace omearrow {
 namespace {
@@ -187,6 +189,51 @@ TEST(ParquetTest, ReadingAPlaneReadsOnlyItsChunkBytes) {
   RecordProperty("metadata_bytes", std::to_string(metadata_bytes));
   RecordProperty("three_planes_bytes", std::to_string(total));
   RecordProperty("file_bytes", std::to_string(file_size));
+}
+
+TEST(ParquetTest, PagesAreBoundedByTheReaderCeiling) {
+  // Four 8 KiB chunks of one image in one zstd-compressed Parquet page (not read
+  // directly): the page's decompression buffer is sized by its header, so it must come
+  // from the capped reader pool. Under a ceiling that fits a chunk and the view but not
+  // twice the page, reading fails cleanly instead of allocating.
+  auto dense = MakeRandomImage(1, 1, 4, 64, 64, DType::kUInt16, 23);
+  ParquetWriteOptions options;
+  options.record.chunk_compression = "none";
+  options.record.chunk_shape = {1, 64, 64};
+  options.parquet_compression = "zstd";
+  const auto path = (TempDir() / "page_ceiling.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, path, options));
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path));
+  ViewOptions view_options;
+  view_options.selection.z = IndexSpec::Index(2);
+  view_options.selection.roi = std::vector<int64_t>{0, 0, 1, 1};
+  ASSERT_OK_AND_ASSIGN(auto view, TensorView::Make(opened.image, view_options));
+  SetMaxViewBytes(10000);  // a chunk is 8192 bytes; reader buffers up to 20000 bytes
+  auto refused = view.Materialize();
+  SetMaxViewBytes(0);
+  EXPECT_STATUS_HAS(refused, path + ": chunks[2]: ");
+  EXPECT_STATUS_HAS(refused, "a file reader asked for one buffer of ");
+  EXPECT_STATUS_HAS(refused, "more than the limit of 20000 bytes");
+  ASSERT_OK_AND_ASSIGN(Tensor pixel, view.Materialize());
+  EXPECT_EQ(reinterpret_cast<const uint16_t*>(pixel.data)[0], dense.At(0, 0, 2, 0, 0));
+}
+
+TEST(ParquetTest, UntrustedReaderPropertiesAreBoundedByTheFile) {
+  // A footer of a 300-byte file cannot hold a 300-byte string or 300 list elements.
+  const parquet::ReaderProperties small = internal::UntrustedReaderProperties(300);
+  EXPECT_EQ(small.thrift_string_size_limit(), 300);
+  EXPECT_EQ(small.thrift_container_size_limit(), 300);
+  EXPECT_EQ(small.memory_pool(), ReaderMemoryPool());
+  const parquet::ReaderProperties defaults;
+  const parquet::ReaderProperties large = internal::UntrustedReaderProperties(int64_t{1} << 40);
+  EXPECT_EQ(large.thrift_string_size_limit(), defaults.thrift_string_size_limit());
+  EXPECT_EQ(large.thrift_container_size_limit(), defaults.thrift_container_size_limit());
+  EXPECT_OK(internal::CheckColumnChunkRange(100, 200, 300, "f"));
+  EXPECT_STATUS(internal::CheckColumnChunkRange(100, 201, 300, "f"), Invalid,
+                "f: column chunk at offset 100 of 201 bytes reaches beyond the end of the "
+                "file (300 bytes)");
+  EXPECT_FALSE(internal::CheckColumnChunkRange(-1, 1, 300, "f").ok());
+  EXPECT_FALSE(internal::CheckColumnChunkRange(1, INT64_MAX, 300, "f").ok());
 }
 
 TEST(ParquetTest, ListRowsAreDecodedOnceThroughTheRowCache) {

@@ -29,6 +29,21 @@ namespace {
 // Most IFDs a file may have (guards the directory walk against hostile files).
 constexpr int64_t kMaxIfds = int64_t{1} << 20;
 
+// Most samples per pixel an IFD may declare. libtiff accepts up to 65535, but RGB(A) has
+// 3-4 and multispectral images rarely more than a few hundred, while the count multiplies
+// every strip, tile and decode buffer (and becomes the channel count of a plain TIFF).
+constexpr int64_t kMaxSamplesPerPixel = 1024;
+
+// A tile may exceed the image only by padding: each side at most the image's side rounded
+// up to a multiple of 16 (TIFF tile sides are multiples of 16), or this many pixels, so
+// that small images stored in the usual 256-1024 pixel tiles stay readable.
+constexpr int64_t kMaxPaddedTileSide = 4096;
+
+// The largest tile side an image side of `size` pixels allows (see kMaxPaddedTileSide).
+int64_t MaxTileSide(int64_t size) {
+  return std::max((size + 15) / 16 * 16, kMaxPaddedTileSide);
+}
+
 // ---------------------------------------------------------------------------------------
 // libtiff handles with their errors captured instead of printed.
 
@@ -64,7 +79,8 @@ int Capture(TIFF*, void* user_data, const char* module, const char* fmt, va_list
 // An open libtiff handle (read-only, no memory mapping) whose errors go to a sink.
 class TiffHandle {
  public:
-  // Opens `path`; on failure, the libtiff message.
+  // Opens `path` (libtiff allocations capped at MaxReaderBufferBytes()); on failure, the
+  // libtiff message.
   static arrow::Result<std::unique_ptr<TiffHandle>> Open(const std::string& path) {
     auto handle = std::unique_ptr<TiffHandle>(new TiffHandle());
     TIFFOpenOptions* options = TIFFOpenOptionsAlloc();
@@ -72,6 +88,10 @@ class TiffHandle {
       return Status::OutOfMemory(path, ": cannot allocate libtiff options");
     TIFFOpenOptionsSetErrorHandlerExtR(options, Capture, handle->errors_.get());
     TIFFOpenOptionsSetWarningHandlerExtR(options, Capture, handle->warnings_.get());
+    // libtiff's own buffers (tag arrays, raw strips, codec state) sized from the file
+    // fail with an error beyond the reader ceiling instead of allocating.
+    TIFFOpenOptionsSetMaxSingleMemAlloc(options,
+                                        static_cast<tmsize_t>(MaxReaderBufferBytes()));
     // "r": read-only; "m": read() instead of mmap (a file shrinking under a mapping
     // would raise SIGBUS).
     handle->tif_ = TIFFOpenExt(path.c_str(), "rm", options);
@@ -170,7 +190,16 @@ struct IfdInfo {
   uint32_t depth = 1;
   std::optional<DType> dtype;  // nullopt: unsupported samples (see unsupported)
   std::string unsupported;     // why the samples cannot be read
+  bool invalid = false;        // unsupported is implausible metadata, not a sample type
 };
+
+// The error for an IFD that ReadIfdInfo rejected: Invalid for implausible metadata,
+// NotImplemented for samples omearrow cannot read.
+Status IfdError(const std::string& path, int64_t ifd, const IfdInfo& info) {
+  std::string message = path + ": IFD " + std::to_string(ifd) + " " + info.unsupported;
+  return info.invalid ? Status::Invalid(std::move(message))
+                      : Status::NotImplemented(std::move(message));
+}
 
 std::string SampleDescription(const IfdInfo& info) {
   const char* kind = info.sample_format == SAMPLEFORMAT_IEEEFP ? "floating-point"
@@ -212,7 +241,9 @@ std::optional<DType> SampleDType(uint16_t bits, uint16_t format) {
 }
 
 // Reads the current directory's tags (never fails: problems are recorded as
-// `unsupported` and reported when the IFD is used).
+// `unsupported` and reported by IfdError when the IFD is used). Tiles larger than the
+// image allows (MaxTileSide) and more than kMaxSamplesPerPixel samples are rejected here,
+// so no buffer is ever sized from them.
 IfdInfo ReadIfdInfo(TIFF* tif) {
   IfdInfo info;
   info.offset = TIFFCurrentDirOffset(tif);
@@ -241,6 +272,10 @@ IfdInfo ReadIfdInfo(TIFF* tif) {
     info.dtype.reset();
     info.unsupported = std::move(why);
   };
+  auto reject_invalid = [&](std::string why) {
+    reject(std::move(why));
+    info.invalid = true;
+  };
   // Bytes of one decoded IFD and of one tile (128-bit: the factors come from the file).
   const unsigned __int128 item_bytes = info.bits_per_sample / 8 + 1;
   const unsigned __int128 ifd_bytes = static_cast<unsigned __int128>(info.width) *
@@ -251,6 +286,20 @@ IfdInfo ReadIfdInfo(TIFF* tif) {
   constexpr unsigned __int128 kMaxBytes = static_cast<unsigned __int128>(1) << 46;
   if (!has_size || info.width == 0 || info.height == 0) {
     reject("has no image width/length");
+  } else if (info.tiled && info.tile_width > MaxTileSide(info.width)) {
+    reject_invalid("has TileWidth " + std::to_string(info.tile_width) + " but is only " +
+                   std::to_string(info.width) +
+                   " pixels wide: a tile may exceed the image only by padding, to at "
+                   "most " + std::to_string(MaxTileSide(info.width)) + " pixels");
+  } else if (info.tiled && info.tile_height > MaxTileSide(info.height)) {
+    reject_invalid("has TileLength " + std::to_string(info.tile_height) + " but is only " +
+                   std::to_string(info.height) +
+                   " pixels high: a tile may exceed the image only by padding, to at "
+                   "most " + std::to_string(MaxTileSide(info.height)) + " pixels");
+  } else if (info.samples_per_pixel > kMaxSamplesPerPixel) {
+    reject_invalid("has SamplesPerPixel " + std::to_string(info.samples_per_pixel) +
+                   ", more than the " + std::to_string(kMaxSamplesPerPixel) +
+                   " omearrow accepts");
   } else if (ifd_bytes > kMaxBytes || tile_bytes > kMaxBytes) {
     reject("is too large (" + std::to_string(info.width) + "x" +
            std::to_string(info.height) + " pixels)");
@@ -283,12 +332,28 @@ IfdInfo ReadIfdInfo(TIFF* tif) {
 // ---------------------------------------------------------------------------------------
 // Decoding.
 
+// Checks that strip or tile `strile` of the current directory lies inside the file
+// (offset + byte count <= file size) before libtiff sizes its raw buffer from the count.
+arrow::Status CheckStrile(TIFF* tif, const std::string& path, int64_t ifd,
+                          const IfdInfo& info, int64_t file_size, uint32_t strile) {
+  const uint64_t offset = TIFFGetStrileOffset(tif, strile);
+  const uint64_t count = TIFFGetStrileByteCount(tif, strile);
+  const auto size = static_cast<uint64_t>(file_size);
+  if (count <= size && offset <= size - count) return Status::OK();
+  return Status::Invalid(path, ": IFD ", ifd, ": ",
+                         info.tiled ? "TileByteCounts[" : "StripByteCounts[", strile,
+                         "] = ", count, " bytes at offset ", offset,
+                         " reach beyond the end of the file (", file_size, " bytes)");
+}
+
 // Reads the strips or tiles of sample plane `sample` of the current directory into
 // `dest` (rows of width * pixel_bytes bytes, back to back), where pixel_bytes covers all
-// samples of a pixel for contiguous data and one sample for separate planes.
-arrow::Status ReadSamplePlane(TiffHandle* handle, const std::string& path, int64_t ifd,
-                              const IfdInfo& info, uint16_t sample, int64_t pixel_bytes,
-                              uint8_t* dest) {
+// samples of a pixel for contiguous data and one sample for separate planes. Every
+// strip/tile must lie inside the file (`file_size` bytes), and the tile buffer must fit
+// the memory ceiling (CheckAllocationBytes), both checked before anything is allocated.
+arrow::Status ReadSamplePlane(TiffHandle* handle, const std::string& path,
+                              int64_t file_size, int64_t ifd, const IfdInfo& info,
+                              uint16_t sample, int64_t pixel_bytes, uint8_t* dest) {
   TIFF* tif = handle->get();
   const int64_t width = info.width, height = info.height;
   const int64_t row_bytes = width * pixel_bytes;
@@ -308,6 +373,7 @@ arrow::Status ReadSamplePlane(TiffHandle* handle, const std::string& path, int64
         return Status::Invalid(path, ": IFD ", ifd, ": strip ", strip,
                                " is missing (the IFD lists ", num_strips, " strips)");
       }
+      ARROW_RETURN_NOT_OK(CheckStrile(tif, path, ifd, info, file_size, strip));
       const tmsize_t got = TIFFReadEncodedStrip(tif, strip, dest + row * row_bytes,
                                                 static_cast<tmsize_t>(expected));
       if (got != expected) {
@@ -323,12 +389,20 @@ arrow::Status ReadSamplePlane(TiffHandle* handle, const std::string& path, int64
   }
   const int64_t tile_width = info.tile_width, tile_height = info.tile_height;
   const int64_t tile_row_bytes = tile_width * pixel_bytes;
-  const int64_t tile_bytes = tile_row_bytes * tile_height;
-  if (TIFFTileSize64(tif) != static_cast<uint64_t>(tile_bytes)) {
+  const std::optional<int64_t> checked_tile_bytes =
+      CheckedProduct({tile_width, tile_height, pixel_bytes});
+  if (!checked_tile_bytes.has_value() ||
+      TIFFTileSize64(tif) != static_cast<uint64_t>(*checked_tile_bytes)) {
     return Status::Invalid(path, ": IFD ", ifd, ": tile is ", TIFFTileSize64(tif),
-                           " bytes, expected ", tile_bytes,
-                           LibtiffSuffix(handle->TakeErrors()));
+                           " bytes, expected ", tile_width, "x", tile_height, "x",
+                           pixel_bytes, LibtiffSuffix(handle->TakeErrors()));
   }
+  const int64_t tile_bytes = *checked_tile_bytes;
+  // Memory bound: a tile may be larger than the whole (small) image; cap its buffer.
+  ARROW_RETURN_NOT_OK(CheckAllocationBytes(
+      tile_bytes, path + ": IFD " + std::to_string(ifd) + ": decoding a " +
+                      std::to_string(tile_width) + "x" + std::to_string(tile_height) +
+                      " tile"));
   ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> tile_buffer,
                         AllocateAligned(tile_bytes));
   uint8_t* tile_data = tile_buffer->mutable_data();
@@ -341,6 +415,7 @@ arrow::Status ReadSamplePlane(TiffHandle* handle, const std::string& path, int64
         return Status::Invalid(path, ": IFD ", ifd, ": tile ", tile,
                                " is missing (the IFD lists ", num_tiles, " tiles)");
       }
+      ARROW_RETURN_NOT_OK(CheckStrile(tif, path, ifd, info, file_size, tile));
       const tmsize_t got =
           TIFFReadEncodedTile(tif, tile, tile_data, static_cast<tmsize_t>(tile_bytes));
       if (got != tile_bytes) {
@@ -363,6 +438,24 @@ arrow::Status ReadSamplePlane(TiffHandle* handle, const std::string& path, int64
   return Status::OK();
 }
 
+// Checks that an uncompressed IFD's samples fit in the file (a corrupt size must not
+// allocate gigabytes); compressed IFDs are bounded by the memory ceiling instead.
+arrow::Status CheckUncompressedFits(const std::string& path, int64_t ifd,
+                                    const IfdInfo& info, int64_t file_size) {
+  if (info.compression != COMPRESSION_NONE || !info.dtype.has_value()) {
+    return Status::OK();
+  }
+  const std::optional<int64_t> bytes =
+      CheckedProduct({int64_t{info.width}, int64_t{info.height},
+                      int64_t{info.samples_per_pixel}, ItemSize(*info.dtype)});
+  if (bytes.has_value() && *bytes <= file_size) return Status::OK();
+  return Status::IOError(path, ": IFD ", ifd, " (", info.width, "x", info.height, ", ",
+                         info.samples_per_pixel, " samples per pixel) needs ",
+                         bytes.has_value() ? std::to_string(*bytes) : "over 2^63",
+                         " bytes of uncompressed samples but the file has only ",
+                         file_size, " bytes; the file is truncated or corrupt");
+}
+
 // Decodes IFD `ifd` into samples_per_pixel planes of height × width elements, one after
 // the other (sample s at offset s * plane bytes).
 arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
@@ -373,12 +466,8 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
   const int64_t samples = info.samples_per_pixel;
   const int64_t plane_elements = int64_t{info.width} * int64_t{info.height};
   const int64_t plane_bytes = plane_elements * item;
-  if (info.compression == COMPRESSION_NONE && plane_bytes * samples > file_size) {
-    // Checked before allocating: a corrupt size must not allocate gigabytes.
-    return Status::IOError(path, ": IFD ", ifd, " needs ", plane_bytes * samples,
-                           " bytes of uncompressed samples but the file has only ",
-                           file_size, " bytes; the file is truncated or corrupt");
-  }
+  // ReadIfdInfo bounded these products (2^46 bytes), so they cannot overflow here.
+  ARROW_RETURN_NOT_OK(CheckUncompressedFits(path, ifd, info, file_size));
   // Memory bound: compressed IFDs may claim any size; cap the decode buffer.
   ARROW_RETURN_NOT_OK(CheckAllocationBytes(
       plane_bytes * samples, path + ": decoding IFD " + std::to_string(ifd)));
@@ -398,7 +487,7 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
   uint8_t* data = out->mutable_data();
   if (samples == 1 || info.planar_config == PLANARCONFIG_SEPARATE) {
     for (int64_t s = 0; s < samples; ++s) {
-      ARROW_RETURN_NOT_OK(ReadSamplePlane(handle, path, ifd, info,
+      ARROW_RETURN_NOT_OK(ReadSamplePlane(handle, path, file_size, ifd, info,
                                           static_cast<uint16_t>(s), item,
                                           data + s * plane_bytes));
     }
@@ -407,8 +496,8 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
     ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> interleaved,
                           AllocateAligned(plane_bytes * samples));
     const uint8_t* source = interleaved->mutable_data();
-    ARROW_RETURN_NOT_OK(ReadSamplePlane(handle, path, ifd, info, 0, item * samples,
-                                        interleaved->mutable_data()));
+    ARROW_RETURN_NOT_OK(ReadSamplePlane(handle, path, file_size, ifd, info, 0,
+                                        item * samples, interleaved->mutable_data()));
     for (int64_t s = 0; s < samples; ++s) {
       uint8_t* plane = data + s * plane_bytes;
       for (int64_t i = 0; i < plane_elements; ++i) {
@@ -523,13 +612,11 @@ std::optional<DType> OmeTypeDType(std::string_view type) {
 }
 
 // Checks that `info` can be read as a plane of `meta`'s size with `samples` samples and
-// the same sample type as the first plane.
-arrow::Status CheckIfd(const std::string& path, int64_t ifd, const IfdInfo& info,
-                       const IfdInfo& first, int64_t size_x, int64_t size_y,
-                       int64_t samples, std::string_view size_source) {
-  if (!info.dtype.has_value()) {
-    return Status::NotImplemented(path, ": IFD ", ifd, " ", info.unsupported);
-  }
+// the same sample type as the first plane, and that uncompressed samples fit in the file.
+arrow::Status CheckIfd(const std::string& path, int64_t file_size, int64_t ifd,
+                       const IfdInfo& info, const IfdInfo& first, int64_t size_x,
+                       int64_t size_y, int64_t samples, std::string_view size_source) {
+  if (!info.dtype.has_value()) return IfdError(path, ifd, info);
   if (info.width != size_x || info.height != size_y) {
     return Status::Invalid(path, ": IFD ", ifd, " is ", info.width, "x", info.height,
                            " (width x height) but ", size_source, " says ", size_x, "x",
@@ -543,7 +630,17 @@ arrow::Status CheckIfd(const std::string& path, int64_t ifd, const IfdInfo& info
     return Status::Invalid(path, ": IFD ", ifd, " has ", SampleDescription(info),
                            " samples but IFD 0 has ", SampleDescription(first));
   }
-  return Status::OK();
+  return CheckUncompressedFits(path, ifd, info, file_size);
+}
+
+// Checks `meta`'s sizes (ValidateSizes) and bounds its plane table (T*C*Z entries) by
+// the file's IFD count (CheckPlaneSlots), before the table is allocated.
+arrow::Status CheckPlaneTable(const std::string& path, const PixelsMeta& meta,
+                              int64_t num_ifds) {
+  if (Status valid = ValidateSizes(meta); !valid.ok()) {
+    return valid.WithMessage(path, ": ", valid.message());
+  }
+  return CheckPlaneSlots(meta.size_t * meta.size_c * meta.size_z, num_ifds, path);
 }
 
 std::string FileName(const std::string& path) {
@@ -670,13 +767,13 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
         reference = &ifd_info;
         reference_ifd = ifd;
       }
-      ARROW_RETURN_NOT_OK(CheckIfd(path, ifd, ifd_info, *reference, ome.size_x,
-                                   ome.size_y, ome.samples_per_pixel, "the OME-XML"));
+      ARROW_RETURN_NOT_OK(CheckIfd(path, file_size, ifd, ifd_info, *reference,
+                                   ome.size_x, ome.size_y, ome.samples_per_pixel,
+                                   "the OME-XML"));
     }
     if (reference == nullptr) reference = &first;  // nothing stored: all zeros
     if (!reference->dtype.has_value()) {
-      return Status::NotImplemented(path, ": IFD ", std::max<int64_t>(reference_ifd, 0),
-                                    " ", reference->unsupported);
+      return IfdError(path, std::max<int64_t>(reference_ifd, 0), *reference);
     }
     dtype = *reference->dtype;
     std::optional<DType> ome_dtype = OmeTypeDType(ome.type);
@@ -689,8 +786,17 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
                              "' contradicts the ", SampleDescription(*reference),
                              " samples of the IFDs");
     }
-    planes.resize(static_cast<size_t>(meta.size_t* meta.size_c* meta.size_z));
     const int64_t spp = ome.samples_per_pixel;
+    if (spp > kMaxSamplesPerPixel) {
+      // Reachable when no TiffData maps a plane (e.g. PlaneCount="0"): no IFD is compared.
+      return Status::Invalid(path, ": OME-XML SamplesPerPixel ", spp, " (SizeC ",
+                             meta.size_c, ") is more than the ", kMaxSamplesPerPixel,
+                             " samples per pixel omearrow accepts");
+    }
+    // Sizes are checked before the plane table (T*C*Z entries) is allocated; its stored
+    // planes are IFDs, so it is bounded by the file's IFD count too.
+    ARROW_RETURN_NOT_OK(CheckPlaneTable(path, meta, num_ifds));
+    planes.resize(static_cast<size_t>(meta.size_t * meta.size_c * meta.size_z));
     for (int64_t t = 0; t < meta.size_t; ++t) {
       for (int64_t c = 0; c < meta.size_c; ++c) {
         for (int64_t z = 0; z < meta.size_z; ++z) {
@@ -703,9 +809,8 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     }
   } else {
     // Plain TIFF: the leading run of pages like the first one are Z planes.
-    if (!first.dtype.has_value()) {
-      return Status::NotImplemented(path, ": IFD 0 ", first.unsupported);
-    }
+    if (!first.dtype.has_value()) return IfdError(path, 0, first);
+    ARROW_RETURN_NOT_OK(CheckUncompressedFits(path, 0, first, file_size));
     dtype = *first.dtype;
     int64_t pages = 1;
     while (pages < num_ifds) {
@@ -723,6 +828,7 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     meta.size_z = pages;
     meta.size_c = first.samples_per_pixel;
     meta.size_t = 1;
+    ARROW_RETURN_NOT_OK(CheckPlaneTable(path, meta, num_ifds));
     planes.resize(static_cast<size_t>(meta.size_c * meta.size_z));
     for (int64_t c = 0; c < meta.size_c; ++c) {
       for (int64_t z = 0; z < meta.size_z; ++z) {
@@ -731,7 +837,6 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     }
   }
   meta.type = std::string(DTypeName(dtype));
-  ARROW_RETURN_NOT_OK(ValidateSizes(meta));
 
   auto source = std::make_shared<TiffPixelSource>(path, file_size, std::move(ifds),
                                                   std::move(planes), meta, dtype,

@@ -18,6 +18,7 @@
 #include "omearrow/tensor_view.h"
 #include "omearrow/testing/gtest_util.h"
 #include "omearrow/testing/record_builder.h"
+#include "omearrow/util/view_limits.h"
 
 namespace omearrow {
 namespace {
@@ -916,6 +917,199 @@ TEST_F(TiffSourceTest, UnsupportedSamples) {
                     ": IFD 0 has unsupported 16-bit floating-point samples");
   EXPECT_EQ(OpenTiff(half.string()).status().code(), arrow::StatusCode::NotImplemented);
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+// ---------------------------------------------------------------------------------------
+// Sizes read from the file are checked before anything is allocated from them.
+
+// Sets tag `tag` of the first IFD of the little-endian classic TIFF at `path` (as libtiff
+// wrote it) to the single LONG `value`.
+void PatchFirstIfdTag(const fs::path& path, uint16_t tag, uint32_t value) {
+  std::string bytes = ReadBytes(path);
+  ASSERT_GE(bytes.size(), 8u);
+  ASSERT_EQ(bytes.substr(0, 4), std::string("II*\0", 4));
+  auto u16 = [&](size_t at) {
+    uint16_t v;
+    std::memcpy(&v, bytes.data() + at, 2);
+    return v;
+  };
+  uint32_t ifd;
+  std::memcpy(&ifd, bytes.data() + 4, 4);
+  const uint16_t entries = u16(ifd);
+  for (uint16_t i = 0; i < entries; ++i) {
+    const size_t entry = ifd + 2 + size_t{i} * 12;
+    if (u16(entry) != tag) continue;
+    const uint16_t type = TIFF_LONG;
+    const uint32_t count = 1;
+    std::memcpy(&bytes[entry + 2], &type, 2);
+    std::memcpy(&bytes[entry + 4], &count, 4);
+    std::memcpy(&bytes[entry + 8], &value, 4);
+    WriteBytes(path, bytes);
+    return;
+  }
+  FAIL() << "tag " << tag << " not found in " << path;
+}
+
+// Restores the default memory ceiling after tests that lower it.
+class TiffLimitsTest : public TiffSourceTest {
+ protected:
+  void TearDown() override {
+    SetMaxViewBytes(0);
+    TiffSourceTest::TearDown();
+  }
+};
+
+TEST_F(TiffLimitsTest, HugeTileFuzzFinding) {
+  // 262 bytes: a 14x5 image declaring 65535 samples per pixel and 65520x16 tiles, whose
+  // first plane used to allocate a 137 GB tile buffer (fuzz/regressions/tiff_fuzzer/).
+  const fs::path path = fs::path(OMEARROW_SOURCE_DIR) / "fuzz" / "regressions" /
+                        "tiff_fuzzer" / "huge-tile-alloc.tif";
+  ASSERT_TRUE(fs::exists(path));
+  ::testing::internal::CaptureStderr();
+  const arrow::Status status = OpenAndReadAll(path);
+  EXPECT_EQ(status.code(), arrow::StatusCode::Invalid) << status.ToString();
+  EXPECT_EQ(status.message(),
+            path.string() +
+                ": IFD 0 has TileWidth 65520 but is only 14 pixels wide: a tile may exceed "
+                "the image only by padding, to at most 4096 pixels");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+TEST_F(TiffLimitsTest, TilesMayExceedTheImageOnlyByPadding) {
+  const fs::path& dir = dir_;
+  DenseImage image = MakeRandomImage(1, 1, 1, 5, 14, DType::kUInt8, 7);
+  ::testing::internal::CaptureStderr();
+  // The usual 256-pixel tiles on a small image: padding, read as written.
+  WriteOptions options;
+  options.tiled = true;
+  options.tile_width = options.tile_height = 256;
+  options.compression = COMPRESSION_ADOBE_DEFLATE;
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(dir / "padded.tif", image, ZPages(1), options));
+  ASSERT_OK_AND_ASSIGN(auto padded, OpenTiff((dir / "padded.tif").string()));
+  ASSERT_NO_FATAL_FAILURE(ExpectPixels(padded, image));
+  // Tiles wider or higher than the padding allows are refused at open.
+  options.tile_width = 8192;
+  options.tile_height = 16;
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(dir / "wide.tif", image, ZPages(1), options));
+  EXPECT_STATUS(OpenTiff((dir / "wide.tif").string()), Invalid,
+                (dir / "wide.tif").string() +
+                    ": IFD 0 has TileWidth 8192 but is only 14 pixels wide: a tile may "
+                    "exceed the image only by padding, to at most 4096 pixels");
+  options.tile_width = 16;
+  options.tile_height = 8192;
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(dir / "high.tif", image, ZPages(1), options));
+  EXPECT_STATUS(OpenTiff((dir / "high.tif").string()), Invalid,
+                (dir / "high.tif").string() +
+                    ": IFD 0 has TileLength 8192 but is only 5 pixels high: a tile may "
+                    "exceed the image only by padding, to at most 4096 pixels");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+TEST_F(TiffLimitsTest, TileBufferIsCappedBeforeAllocating) {
+  // A 1024x1024 tile (1 MiB) holds a 16x16 image (256 bytes): allowed padding, but the
+  // tile buffer, not only the image, must fit the ceiling.
+  const fs::path path = dir_ / "big_tile.tif";
+  DenseImage image = MakeRandomImage(1, 1, 1, 16, 16, DType::kUInt8, 8);
+  WriteOptions options;
+  options.tiled = true;
+  options.tile_width = options.tile_height = 1024;
+  options.compression = COMPRESSION_ADOBE_DEFLATE;
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, image, ZPages(1), options));
+  ASSERT_OK_AND_ASSIGN(auto opened, OpenTiff(path.string()));
+  SetMaxViewBytes(100000);
+  EXPECT_STATUS(ReadAll(opened), CapacityError,
+                path.string() +
+                    ": IFD 0: decoding a 1024x1024 tile needs 1048576 bytes, more than the "
+                    "limit of 100000 bytes (omearrow::SetMaxViewBytes / "
+                    "OMEARROW_MAX_VIEW_BYTES)");
+  SetMaxViewBytes(0);
+  ASSERT_OK_AND_ASSIGN(auto reopened, OpenTiff(path.string()));
+  ASSERT_NO_FATAL_FAILURE(ExpectPixels(reopened, image));
+}
+
+TEST_F(TiffLimitsTest, SamplesPerPixelIsBounded) {
+  // 2000 samples per pixel (libtiff allows 65535) would become 2000 channels.
+  const fs::path path = dir_ / "many_samples.tif";
+  DenseImage image = MakeRandomImage(1, 2000, 1, 2, 4, DType::kUInt8, 9);
+  std::vector<std::array<int64_t, 3>> samples;
+  for (int64_t c = 0; c < 2000; ++c) samples.push_back({0, c, 0});
+  ::testing::internal::CaptureStderr();
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, image, {samples}, WriteOptions{}));
+  EXPECT_STATUS(OpenTiff(path.string()), Invalid,
+                path.string() +
+                    ": IFD 0 has SamplesPerPixel 2000, more than the 1024 omearrow accepts");
+  ::testing::internal::GetCapturedStderr();
+}
+
+TEST_F(TiffLimitsTest, OmeSamplesPerPixelWithoutMappedPlanesIsBounded) {
+  // PlaneCount="0" maps no plane, so no IFD is compared with the OME-XML: its
+  // SamplesPerPixel alone would size the channels (and the plane table).
+  const fs::path path = dir_ / "spp.ome.tif";
+  DenseImage image = MakeRandomImage(1, 1, 1, 2, 4, DType::kUInt8, 10);
+  DenseImage claimed = image;
+  claimed.size_c = 60000;
+  WriteOptions options;
+  options.description =
+      OmeXmlFor(claimed, "XYZCT", "uint8",
+                R"(<Channel ID="Channel:0" SamplesPerPixel="60000"/>)"
+                R"(<TiffData IFD="0" PlaneCount="0"/>)");
+  ::testing::internal::CaptureStderr();
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, image, ZPages(1), options));
+  EXPECT_STATUS(OpenTiff(path.string()), Invalid,
+                path.string() +
+                    ": OME-XML SamplesPerPixel 60000 (SizeC 60000) is more than the 1024 "
+                    "samples per pixel omearrow accepts");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+TEST_F(TiffLimitsTest, StripByteCountBeyondTheFile) {
+  const fs::path path = dir_ / "strip_count.tif";
+  DenseImage image = MakeRandomImage(1, 1, 1, 6, 8, DType::kUInt8, 11);
+  WriteOptions options;
+  options.rows_per_strip = 6;  // one strip, its byte count stored in the IFD entry
+  // Compressed: libtiff recomputes a bogus count of a single uncompressed strip itself.
+  options.compression = COMPRESSION_ADOBE_DEFLATE;
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, image, ZPages(1), options));
+  ASSERT_NO_FATAL_FAILURE(PatchFirstIfdTag(path, TIFFTAG_STRIPBYTECOUNTS, 0x7FFFFFF0u));
+  const auto file_size = fs::file_size(path);
+  ::testing::internal::CaptureStderr();
+  ASSERT_OK_AND_ASSIGN(auto opened, OpenTiff(path.string()));
+  EXPECT_STATUS(ReadAll(opened), Invalid,
+                path.string() + ": IFD 0: StripByteCounts[0] = 2147483632 bytes at offset 8 "
+                                "reach beyond the end of the file (" +
+                    std::to_string(file_size) + " bytes)");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+TEST_F(TiffLimitsTest, RowsPerStripBeyondTheImageSizeNothing) {
+  // RowsPerStrip may exceed the image (2^32-1 means "one strip"); nothing is sized from
+  // it: with a ceiling far below RowsPerStrip rows, the 48-byte image still reads.
+  const fs::path path = dir_ / "rows_per_strip.tif";
+  DenseImage image = MakeRandomImage(1, 1, 1, 6, 8, DType::kUInt8, 12);
+  WriteOptions options;
+  options.rows_per_strip = 6;
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, image, ZPages(1), options));
+  ASSERT_NO_FATAL_FAILURE(PatchFirstIfdTag(path, TIFFTAG_ROWSPERSTRIP, 0x7FFFFFFFu));
+  SetMaxViewBytes(1000);
+  ASSERT_OK_AND_ASSIGN(auto opened, OpenTiff(path.string()));
+  ASSERT_NO_FATAL_FAILURE(ExpectPixels(opened, image));
+}
+
+TEST_F(TiffLimitsTest, UncompressedSamplesMustFitTheFileAtOpen) {
+  // An uncompressed IFD whose width claims more samples than the file holds fails at
+  // open, naming the sizes.
+  const fs::path path = dir_ / "wide_uncompressed.tif";
+  DenseImage image = MakeRandomImage(1, 1, 1, 6, 8, DType::kUInt8, 13);
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, image, ZPages(1), WriteOptions{}));
+  ASSERT_NO_FATAL_FAILURE(PatchFirstIfdTag(path, TIFFTAG_IMAGEWIDTH, 1000000u));
+  ::testing::internal::CaptureStderr();
+  const auto file_size = fs::file_size(path);
+  EXPECT_STATUS(OpenTiff(path.string()), IOError,
+                path.string() +
+                    ": IFD 0 (1000000x6, 1 samples per pixel) needs 6000000 bytes of "
+                    "uncompressed samples but the file has only " +
+                    std::to_string(file_size) + " bytes; the file is truncated or corrupt");
+  ::testing::internal::GetCapturedStderr();
 }
 
 }  // namespace

@@ -4,10 +4,13 @@
 #include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_primitive.h>
 #include <arrow/chunked_array.h>
+#include <arrow/json/from_string.h>
 #include <arrow/scalar.h>
 #include <cstring>
 
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "omearrow/image.h"
 #include "omearrow/materialize.h"
@@ -15,6 +18,7 @@
 #include "omearrow/tensor_view.h"
 #include "omearrow/testing/gtest_util.h"
 #include "omearrow/testing/record_builder.h"
+#include "omearrow/util/struct_row.h"
 
 namespace omearrow {
 namespace {
@@ -127,6 +131,19 @@ INSTANTIATE_TEST_SUITE_P(AllEncodings, EncodingTest,
                                            Encoding::kByteChunks, Encoding::kByteChunksZstd,
                                            Encoding::kByteChunksLz4),
                          [](const auto& info) { return testing::EncodingLabel(info.param); });
+
+TEST(RecordTest, ListOffsetsNearTheInt32LimitsAreRefused) {
+  // Offsets [INT32_MIN, 6]: their difference overflows int32 (a record_fuzzer finding,
+  // fuzz/regressions/record_fuzzer/list-offsets-overflow).
+  const int32_t offsets[] = {std::numeric_limits<int32_t>::min(), 6};
+  ASSERT_OK_AND_ASSIGN(auto values, arrow::json::ArrayFromJSONString(
+                                         arrow::int64(), "[1, 2, 3, 4, 5, 6, 7, 8]"));
+  auto list = std::make_shared<arrow::ListArray>(
+      arrow::list(arrow::int64()), 1,
+      arrow::Buffer::Wrap(offsets, 2), values);
+  EXPECT_STATUS(internal::ListAt(list, 0, "chunks"), Invalid,
+                "chunks has list offsets [-2147483648, 6) outside its values (length 8)");
+}
 
 TEST(RecordTest, LooselyTypedAlphabeticalRecordReads) {
   auto dense = MakeRandomImage(1, 2, 3, 9, 11, DType::kUInt16, 3);

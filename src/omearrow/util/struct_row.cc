@@ -123,18 +123,20 @@ arrow::Result<ListRange> ListAt(const std::shared_ptr<arrow::Array>& array, int6
                                 std::string_view path) {
   ListRange range;
   switch (array->type_id()) {
+    // Ends are read as offsets, not begin + value_length(): corrupt offsets would
+    // overflow that subtraction (UB; a fuzz finding).
     case arrow::Type::LIST: {
       const auto& list = checked_cast<const arrow::ListArray&>(*array);
       range.values = list.values();
       range.begin = list.value_offset(index);
-      range.end = range.begin + list.value_length(index);
+      range.end = list.value_offset(index + 1);
       break;
     }
     case arrow::Type::LARGE_LIST: {
       const auto& list = checked_cast<const arrow::LargeListArray&>(*array);
       range.values = list.values();
       range.begin = list.value_offset(index);
-      range.end = range.begin + list.value_length(index);
+      range.end = list.value_offset(index + 1);
       break;
     }
     case arrow::Type::FIXED_SIZE_LIST: {
