@@ -51,9 +51,11 @@ struct Kernel {
                  PlaneWork* work) const {
     work->out = out + (ti * strides[0] + zi * strides[1] + ci * strides[2]) *
                           ItemSize(out_dtype);
-    ARROW_RETURN_NOT_OK(image.source().GetPlaneBlocks(
-        selection.t[static_cast<size_t>(ti)], selection.c[static_cast<size_t>(ci)],
-        selection.z[static_cast<size_t>(zi)], window, &work->blocks, &work->pins));
+    const PlaneIndex plane{selection.t[static_cast<size_t>(ti)],
+                           selection.c[static_cast<size_t>(ci)],
+                           selection.z[static_cast<size_t>(zi)]};
+    ARROW_RETURN_NOT_OK(
+        image.source().GetPlaneBlocks(plane, window, &work->blocks, &work->pins));
     int64_t covered = 0;
     for (const auto& block : work->blocks) {
       PlaneWork::Piece p{&block, std::max(block.rect.y, window.y),

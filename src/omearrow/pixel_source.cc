@@ -14,7 +14,7 @@ std::string_view PixelEncodingName(PixelEncoding encoding) {
   return "unknown";
 }
 
-arrow::Result<StoredValues> PixelSource::GetStoredValues(int64_t, int64_t, int64_t,
+arrow::Result<StoredValues> PixelSource::GetStoredValues(const PlaneIndex&,
                                                          const Rect&) const {
   return arrow::Status::Invalid("mode='arrow' requires Arrow-backed data.");
 }
@@ -27,12 +27,12 @@ namespace {
 class EmptySource final : public PixelSource {
  public:
   PixelEncoding encoding() const override { return PixelEncoding::kNone; }
-  arrow::Status GetPlaneBlocks(int64_t, int64_t, int64_t, const Rect&,
+  arrow::Status GetPlaneBlocks(const PlaneIndex&, const Rect&,
                                std::vector<PlaneBlock>*,
                                std::vector<std::shared_ptr<const void>>*) const override {
     return arrow::Status::OK();
   }
-  arrow::Result<StoredValues> GetStoredValues(int64_t, int64_t, int64_t,
+  arrow::Result<StoredValues> GetStoredValues(const PlaneIndex&,
                                               const Rect&) const override {
     return arrow::Status::Invalid("mode='arrow' requires planes data.");
   }

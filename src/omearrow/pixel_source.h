@@ -15,6 +15,14 @@
 namespace omearrow {
 
 // A rectangle of one Y×X plane: rows [y, y + height), columns [x, x + width).
+// A plane of an image: time point, channel and z slice. One struct instead of three
+// integers, so (t, c, z) and (t, z, c) orders cannot be mixed up between callers.
+struct PlaneIndex {
+  int64_t t = 0;
+  int64_t c = 0;
+  int64_t z = 0;
+};
+
 struct Rect {
   int64_t y = 0;
   int64_t x = 0;
@@ -52,11 +60,11 @@ class PixelSource {
 
   virtual PixelEncoding encoding() const = 0;
 
-  // Appends the stored blocks of plane (t, c, z) that intersect `window`, in storage
+  // Appends the stored blocks of `plane` that intersect `window`, in storage
   // order (later blocks win where blocks overlap; pixels no block covers read as zero).
   // Each block's rect is the full stored rect (the caller intersects). Memory the blocks
   // point into stays valid while the entries appended to `pins` are held.
-  virtual arrow::Status GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect& window,
+  virtual arrow::Status GetPlaneBlocks(const PlaneIndex& plane, const Rect& window,
                                        std::vector<PlaneBlock>* blocks,
                                        std::vector<std::shared_ptr<const void>>* pins) const = 0;
 
@@ -65,8 +73,8 @@ class PixelSource {
   virtual bool BlocksMayOverlap() const { return false; }
 
   // The zero-copy values of the one stored plane or chunk that exactly matches
-  // (t, z, c, roi), following the reference's mode="arrow" rules and messages.
-  virtual arrow::Result<StoredValues> GetStoredValues(int64_t t, int64_t z, int64_t c,
+  // (`plane`, roi), following the reference's mode="arrow" rules and messages.
+  virtual arrow::Result<StoredValues> GetStoredValues(const PlaneIndex& plane,
                                                       const Rect& roi) const;
 };
 

@@ -235,9 +235,10 @@ arrow::Result<Tensor> TensorView::StoredValues(Warnings* warnings) const {
   }
   const Roi& roi = selection_.roi;
   ARROW_ASSIGN_OR_RAISE(
-      auto stored, image_->source().GetStoredValues(selection_.t[0], selection_.z[0],
-                                                    selection_.c[0],
-                                                    Rect{roi.y, roi.x, roi.h, roi.w}));
+      auto stored,
+      image_->source().GetStoredValues(
+          PlaneIndex{selection_.t[0], selection_.c[0], selection_.z[0]},
+          Rect{roi.y, roi.x, roi.h, roi.w}));
   ARROW_ASSIGN_OR_RAISE(DType dtype, DTypeFromArrow(*stored.values->type()));
   Tensor tensor;
   const auto& data = stored.values->data();

@@ -239,9 +239,10 @@ class DatasetChunkSource final : public PixelSource {
 
   Status BuildIndex();
 
-  Status GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect& window,
+  Status GetPlaneBlocks(const PlaneIndex& index, const Rect& window,
                         std::vector<PlaneBlock>* blocks,
                         std::vector<std::shared_ptr<const void>>* pins) const override {
+    const int64_t t = index.t, c = index.c, z = index.z;
     const auto slot = static_cast<size_t>(PlaneSlot(t, c, z));
     for (int64_t k = slot_offsets_[slot]; k < slot_offsets_[slot + 1]; ++k) {
       const int32_t id = slot_chunks_[static_cast<size_t>(k)];

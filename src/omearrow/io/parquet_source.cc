@@ -152,9 +152,10 @@ class ParquetByteChunkSource final : public PixelSource {
   PixelEncoding encoding() const override { return PixelEncoding::kByteChunks; }
   bool BlocksMayOverlap() const override { return index_.may_overlap(); }
 
-  Status GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect& window,
+  Status GetPlaneBlocks(const PlaneIndex& index, const Rect& window,
                         std::vector<PlaneBlock>* blocks,
                         std::vector<std::shared_ptr<const void>>* pins) const override {
+    const int64_t t = index.t, c = index.c, z = index.z;
     for (const int32_t id : index_.Covering(t, c, z)) {
       const StoredChunk& chunk = table_.chunks[static_cast<size_t>(id)];
       if (!ChunkMeetsWindow(chunk, window)) continue;
@@ -166,7 +167,7 @@ class ParquetByteChunkSource final : public PixelSource {
     return Status::OK();
   }
 
-  arrow::Result<StoredValues> GetStoredValues(int64_t, int64_t, int64_t,
+  arrow::Result<StoredValues> GetStoredValues(const PlaneIndex&,
                                               const Rect&) const override {
     return Status::Invalid(
         "mode='arrow' does not support byte-backed inline chunks; use mode='numpy'.");
@@ -420,18 +421,18 @@ class ParquetRowSource final : public PixelSource {
   PixelEncoding encoding() const override { return encoding_; }
   bool BlocksMayOverlap() const override { return true; }  // decided by the decoded row
 
-  Status GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect& window,
+  Status GetPlaneBlocks(const PlaneIndex& plane, const Rect& window,
                         std::vector<PlaneBlock>* blocks,
                         std::vector<std::shared_ptr<const void>>* pins) const override {
     ARROW_ASSIGN_OR_RAISE(auto row, Row());
     pins->push_back(row);
-    return row->source().GetPlaneBlocks(t, c, z, window, blocks, pins);
+    return row->source().GetPlaneBlocks(plane, window, blocks, pins);
   }
 
-  arrow::Result<StoredValues> GetStoredValues(int64_t t, int64_t z, int64_t c,
+  arrow::Result<StoredValues> GetStoredValues(const PlaneIndex& plane,
                                               const Rect& roi) const override {
     ARROW_ASSIGN_OR_RAISE(auto row, Row());
-    return row->source().GetStoredValues(t, z, c, roi);
+    return row->source().GetStoredValues(plane, roi);
   }
 
  private:

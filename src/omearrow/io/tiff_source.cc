@@ -540,9 +540,9 @@ class TiffPixelSource final : public PixelSource {
 
   PixelEncoding encoding() const override { return PixelEncoding::kTiff; }
 
-  arrow::Status GetPlaneBlocks(
-      int64_t t, int64_t c, int64_t z, const Rect&, std::vector<PlaneBlock>* blocks,
+  arrow::Status GetPlaneBlocks(const PlaneIndex& index, const Rect&, std::vector<PlaneBlock>* blocks,
       std::vector<std::shared_ptr<const void>>* pins) const override {
+    const int64_t t = index.t, c = index.c, z = index.z;
     if (t < 0 || t >= size_t_ || c < 0 || c >= size_c_ || z < 0 || z >= size_z_) {
       return Status::IndexError(path_, ": plane (t=", t, ", c=", c, ", z=", z,
                                 ") is out of range");

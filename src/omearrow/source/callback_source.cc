@@ -10,8 +10,10 @@ CallbackSource::CallbackSource(PlaneLoader loader, int64_t size_y, int64_t size_
     : loader_(std::move(loader)), size_y_(size_y), size_x_(size_x) {}
 
 arrow::Status CallbackSource::GetPlaneBlocks(
-    int64_t t, int64_t c, int64_t z, const Rect&, std::vector<PlaneBlock>* blocks,
+    const PlaneIndex& index, const Rect&, std::vector<PlaneBlock>* blocks,
     std::vector<std::shared_ptr<const void>>* pins) const {
+  const int64_t t = index.t, c = index.c, z = index.z;
+  // The reference's plane_loader(t, z, c) order.
   ARROW_ASSIGN_OR_RAISE(LoadedPlane plane, loader_(t, z, c));
   if (plane.num_elements != size_y_ * size_x_ ||
       (plane.data == nullptr && plane.num_elements != 0)) {

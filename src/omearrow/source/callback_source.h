@@ -39,7 +39,7 @@ class CallbackSource final : public PixelSource {
   CallbackSource(PlaneLoader loader, int64_t size_y, int64_t size_x);
 
   PixelEncoding encoding() const override { return PixelEncoding::kCallback; }
-  arrow::Status GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect& window,
+  arrow::Status GetPlaneBlocks(const PlaneIndex& index, const Rect& window,
                                std::vector<PlaneBlock>* blocks,
                                std::vector<std::shared_ptr<const void>>* pins) const override;
 

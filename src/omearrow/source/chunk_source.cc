@@ -50,9 +50,9 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> ArrowChunkSource::DecodeChunk(
   });
 }
 
-Status ArrowChunkSource::GetPlaneBlocks(
-    int64_t t, int64_t c, int64_t z, const Rect& window, std::vector<PlaneBlock>* blocks,
+Status ArrowChunkSource::GetPlaneBlocks(const PlaneIndex& index, const Rect& window, std::vector<PlaneBlock>* blocks,
     std::vector<std::shared_ptr<const void>>* pins) const {
+  const int64_t t = index.t, c = index.c, z = index.z;
   for (const int32_t id : index_.Covering(t, c, z)) {
     const StoredChunk& chunk = table_.chunks[static_cast<size_t>(id)];
     if (!ChunkMeetsWindow(chunk, window)) continue;
@@ -95,9 +95,9 @@ arrow::Result<int64_t> FindArrowModeChunk(const std::vector<StoredChunk>& chunks
   return match;
 }
 
-arrow::Result<StoredValues> ArrowChunkSource::GetStoredValues(int64_t t, int64_t z,
-                                                              int64_t c,
+arrow::Result<StoredValues> ArrowChunkSource::GetStoredValues(const PlaneIndex& index,
                                                               const Rect& roi) const {
+  const int64_t t = index.t, c = index.c, z = index.z;
   if (table_.byte_chunks) {
     return Status::Invalid(
         "mode='arrow' does not support byte-backed inline chunks; use mode='numpy'.");

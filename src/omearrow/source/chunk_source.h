@@ -29,10 +29,10 @@ class ArrowChunkSource final : public PixelSource {
   PixelEncoding encoding() const override {
     return table_.byte_chunks ? PixelEncoding::kByteChunks : PixelEncoding::kListChunks;
   }
-  arrow::Status GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect& window,
+  arrow::Status GetPlaneBlocks(const PlaneIndex& index, const Rect& window,
                                std::vector<PlaneBlock>* blocks,
                                std::vector<std::shared_ptr<const void>>* pins) const override;
-  arrow::Result<StoredValues> GetStoredValues(int64_t t, int64_t z, int64_t c,
+  arrow::Result<StoredValues> GetStoredValues(const PlaneIndex& index,
                                               const Rect& roi) const override;
   bool BlocksMayOverlap() const override { return index_.may_overlap(); }
 

@@ -20,9 +20,10 @@ class DenseSource final : public PixelSource {
 
   PixelEncoding encoding() const override { return PixelEncoding::kPlanes; }
 
-  Status GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect&,
+  Status GetPlaneBlocks(const PlaneIndex& index, const Rect&,
                         std::vector<PlaneBlock>* blocks,
                         std::vector<std::shared_ptr<const void>>* pins) const override {
+    const int64_t t = index.t, c = index.c, z = index.z;
     const int64_t itemsize = ItemSize(array_.dtype);
     const auto* base = static_cast<const uint8_t*>(array_.data) + t * strides_[0] +
                        c * strides_[1] + z * strides_[2];

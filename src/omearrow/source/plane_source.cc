@@ -99,9 +99,10 @@ arrow::Result<std::shared_ptr<const ArrowPlaneSource>> ArrowPlaneSource::Make(
   return std::shared_ptr<const ArrowPlaneSource>(std::move(source));
 }
 
-Status ArrowPlaneSource::GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect&,
+Status ArrowPlaneSource::GetPlaneBlocks(const PlaneIndex& index, const Rect&,
                                         std::vector<PlaneBlock>* blocks,
                                         std::vector<std::shared_ptr<const void>>*) const {
+  const int64_t t = index.t, c = index.c, z = index.z;
   const int32_t plane = slot_to_plane_[static_cast<size_t>(PlaneSlot(t, c, z))];
   if (plane < 0) return Status::OK();
   PlaneBlock block;
@@ -113,9 +114,9 @@ Status ArrowPlaneSource::GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const R
   return Status::OK();  // values_ lives as long as this source
 }
 
-arrow::Result<StoredValues> ArrowPlaneSource::GetStoredValues(int64_t t, int64_t z,
-                                                              int64_t c,
+arrow::Result<StoredValues> ArrowPlaneSource::GetStoredValues(const PlaneIndex& index,
                                                               const Rect& roi) const {
+  const int64_t t = index.t, c = index.c, z = index.z;
   if (!(roi.x == 0 && roi.y == 0 && roi.width == size_x_ && roi.height == size_y_)) {
     return Status::Invalid(
         "mode='arrow' requires a full-frame ROI; use mode='numpy' for crops.");

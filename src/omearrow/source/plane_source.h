@@ -21,10 +21,10 @@ class ArrowPlaneSource final : public PixelSource {
       const internal::ListRange& planes, const PixelsMeta& meta);
 
   PixelEncoding encoding() const override { return PixelEncoding::kPlanes; }
-  arrow::Status GetPlaneBlocks(int64_t t, int64_t c, int64_t z, const Rect& window,
+  arrow::Status GetPlaneBlocks(const PlaneIndex& index, const Rect& window,
                                std::vector<PlaneBlock>* blocks,
                                std::vector<std::shared_ptr<const void>>* pins) const override;
-  arrow::Result<StoredValues> GetStoredValues(int64_t t, int64_t z, int64_t c,
+  arrow::Result<StoredValues> GetStoredValues(const PlaneIndex& index,
                                               const Rect& roi) const override;
 
   int64_t num_stored_planes() const { return static_cast<int64_t>(plane_start_.size()); }
