@@ -126,23 +126,21 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> AsStruct(const arrow::Table& 
   return *array;
 }
 
-// The string at `index` of a string-like array; nullopt when null.
+// The string at `index` of a string-like array (binary, string, their large and view
+// variants, dictionary-encoded ones); nullopt when null.
 arrow::Result<std::optional<std::string_view>> StringAt(const arrow::Array& array,
                                                         int64_t index,
                                                         std::string_view path) {
   if (array.IsNull(index)) return std::nullopt;
-  switch (array.type_id()) {
-    case arrow::Type::STRING:
+  ARROW_ASSIGN_OR_RAISE(auto value, internal::DecodeDictionary(array, index, path));
+  if (value.IsNull()) return std::nullopt;
+  switch (value.array->type_id()) {
     case arrow::Type::BINARY:
-      return checked_cast<const arrow::BinaryArray&>(array).GetView(index);
-    case arrow::Type::LARGE_STRING:
     case arrow::Type::LARGE_BINARY:
-      return checked_cast<const arrow::LargeBinaryArray&>(array).GetView(index);
-    case arrow::Type::STRING_VIEW:
     case arrow::Type::BINARY_VIEW:
-      return checked_cast<const arrow::BinaryViewArray&>(array).GetView(index);
+      return internal::BinaryAt(*value.array, value.index, path);
     default:
-      return Status::TypeError(path, " must be a string, got ", array.type()->ToString());
+      return internal::ReadString(*value.array, value.index, path);
   }
 }
 
@@ -434,9 +432,16 @@ arrow::Result<std::shared_ptr<ChunkBuffer>> DatasetChunkSource::DecodePayload(
   }
 
   ARROW_ASSIGN_OR_RAISE(auto payload_cell, at("pixel_bytes"));
-  const auto& [array, index] = payload_cell;
+  auto [array, index] = payload_cell;
   if (array == nullptr) return Status::Invalid(label, ": no pixel_bytes column");
   if (array->IsNull(index)) return Status::Invalid(label, ": pixel_bytes is null");
+  if (array->type_id() == arrow::Type::DICTIONARY) {  // payloads written as categoricals
+    ARROW_ASSIGN_OR_RAISE(auto value,
+                          internal::DecodeDictionary(*array, index, label + ".pixel_bytes"));
+    if (value.IsNull()) return Status::Invalid(label, ": pixel_bytes is null");
+    index = value.index;
+    array = checked_cast<const arrow::DictionaryArray&>(*array).dictionary();
+  }
   std::shared_ptr<arrow::Buffer> parent;
   int64_t offset = 0, length = 0;
   switch (array->type_id()) {

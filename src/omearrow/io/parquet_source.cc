@@ -55,27 +55,63 @@ struct ColumnLeaves {
   }
 };
 
-void CollectLeaves(const parquet::arrow::SchemaField& field, const std::string& section,
-                   bool under_pixels, ColumnLeaves* out) {
-  const std::string& name = field.field->name();
-  const bool pixels = under_pixels || name == "pixels" || name == "pixel_bytes";
+bool IsListLike(const arrow::DataType& type) {
+  switch (type.id()) {
+    case arrow::Type::LIST:
+    case arrow::Type::LARGE_LIST:
+    case arrow::Type::FIXED_SIZE_LIST:
+    case arrow::Type::LIST_VIEW:
+    case arrow::Type::LARGE_LIST_VIEW:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// What a node below the record column holds, decided by its path from that column.
+enum class LeafKind { kMetadata, kPlanePixels, kChunkPixels, kPixelBytes };
+
+void AddLeaves(const parquet::arrow::SchemaField& field, LeafKind kind, ColumnLeaves* out) {
   if (field.is_leaf()) {
-    if (!pixels) {
-      out->metadata.push_back(field.column_index);
-    } else if (name == "pixel_bytes" && section == "chunks") {
-      out->pixel_bytes = field.column_index;
-    } else if (section == "chunks") {
-      out->chunk_pixels.push_back(field.column_index);
-    } else {
-      out->plane_pixels.push_back(field.column_index);
+    switch (kind) {
+      case LeafKind::kMetadata: out->metadata.push_back(field.column_index); break;
+      case LeafKind::kPlanePixels: out->plane_pixels.push_back(field.column_index); break;
+      case LeafKind::kChunkPixels: out->chunk_pixels.push_back(field.column_index); break;
+      case LeafKind::kPixelBytes: out->pixel_bytes = field.column_index; break;
     }
     return;
   }
-  const std::string child_section =
-      section.empty() && (name == "planes" || name == "chunks") ? name : section;
-  for (const auto& child : field.children) {
-    CollectLeaves(child, child_section, pixels, out);
+  for (const auto& child : field.children) AddLeaves(child, kind, out);
+}
+
+// Splits the leaves of record column `column` by their full path below it: payloads are
+// exactly planes[*].pixels, chunks[*].pixels and chunks[*].pixel_bytes (a leaf). Names
+// anywhere else, the column's own included, mean nothing: a column called "pixels" or a
+// metadata field called "chunks" is metadata.
+ColumnLeaves CollectLeaves(const parquet::arrow::SchemaField& column) {
+  ColumnLeaves out;
+  for (const auto& section : column.children) {
+    const std::string& name = section.field->name();
+    const bool payload_section = (name == "planes" || name == "chunks") &&
+                                 IsListLike(*section.field->type()) &&
+                                 section.children.size() == 1 &&
+                                 section.children[0].field->type()->id() == arrow::Type::STRUCT;
+    if (!payload_section) {
+      AddLeaves(section, LeafKind::kMetadata, &out);
+      continue;
+    }
+    for (const auto& entry_field : section.children[0].children) {
+      const std::string& entry_name = entry_field.field->name();
+      LeafKind kind = LeafKind::kMetadata;
+      if (entry_name == "pixels") {
+        kind = name == "planes" ? LeafKind::kPlanePixels : LeafKind::kChunkPixels;
+      } else if (entry_name == "pixel_bytes" && name == "chunks" && entry_field.is_leaf()) {
+        kind = LeafKind::kPixelBytes;
+      }
+      AddLeaves(entry_field, kind, &out);
+    }
   }
+  return out;
 }
 
 bool IsOmeStruct(const arrow::Field& field) {
@@ -597,9 +633,11 @@ arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& p
   const std::string requested = options.column.value_or("ome_arrow");
   ARROW_ASSIGN_OR_RAISE(const int column, ChooseColumn(*schema, requested, path, &opened.warnings));
   opened.column = schema->field(column)->name();
-  ColumnLeaves leaves;
-  CollectLeaves(reader.manifest().schema_fields[static_cast<size_t>(column)], "", false,
-                &leaves);
+  const ColumnLeaves leaves =
+      CollectLeaves(reader.manifest().schema_fields[static_cast<size_t>(column)]);
+  if (leaves.metadata.empty()) {  // IsOmeStruct: pixels_meta has leaves, unless empty
+    return Status::Invalid(path, ": column '", opened.column, "' has no metadata leaves");
+  }
   auto metadata = reader.parquet_reader()->metadata();
   ARROW_ASSIGN_OR_RAISE(auto located, LocateRow(*metadata, options.row, path));
   const auto [row_group, local_row] = located;

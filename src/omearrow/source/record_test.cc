@@ -3,6 +3,7 @@
 #include <arrow/util/compression.h>
 #include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_primitive.h>
+#include <arrow/array/array_dict.h>
 #include <arrow/chunked_array.h>
 #include <arrow/json/from_string.h>
 #include <arrow/scalar.h>
@@ -160,6 +161,74 @@ TEST(RecordTest, LooselyTypedAlphabeticalRecordReads) {
   ASSERT_OK_AND_ASSIGN(record, BuildRecord(dense, spec));
   ASSERT_OK_AND_ASSIGN(image, ImageFromStructArray(record));
   EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(dense));
+}
+
+// Text as dictionary / large_string / string_view and lists as large_list / list_view
+// (pandas and Polars categoricals, Arrow's other layouts) read like the canonical types,
+// metadata and pixels alike, in every encoding.
+TEST(RecordTest, EveryTextAndListFormReads) {
+  auto dense = MakeRandomImage(2, 3, 3, 9, 10, DType::kUInt16, 13);
+  for (auto encoding : {Encoding::kPlanes, Encoding::kListChunks, Encoding::kByteChunksZstd}) {
+    RecordSpec spec;
+    spec.encoding = encoding;
+    spec.chunk_z = 2, spec.chunk_y = 4, spec.chunk_x = 8;
+    ASSERT_OK_AND_ASSIGN(auto canonical, BuildRecord(dense, spec));
+    for (auto text : {testing::TextForm::kString, testing::TextForm::kDictionary,
+                      testing::TextForm::kLargeString, testing::TextForm::kStringView}) {
+      for (auto list : {testing::ListForm::kList, testing::ListForm::kLargeList,
+                        testing::ListForm::kListView, testing::ListForm::kLargeListView}) {
+        SCOPED_TRACE(testing::EncodingLabel(encoding) + " " + testing::TextFormLabel(text) +
+                     " " + testing::ListFormLabel(list));
+        ASSERT_OK_AND_ASSIGN(auto retyped, testing::Retype(canonical, text, list));
+        ASSERT_OK_AND_ASSIGN(auto image, ImageFromArray(retyped));
+        const auto& pm = image->pixels_meta();
+        EXPECT_EQ(pm.type, "uint16");
+        EXPECT_EQ(pm.dimension_order, "XYZCT");
+        EXPECT_EQ(pm.physical_size_x_unit, "µm");
+        ASSERT_EQ(pm.channels.size(), 3u);
+        EXPECT_EQ(pm.channels[0].id, "ch-0");
+        EXPECT_EQ(pm.channels[2].id, "ch-2");
+        EXPECT_EQ(image->info().type, "ome.arrow");
+        if (encoding != Encoding::kPlanes) {
+          ASSERT_TRUE(image->chunk_grid().has_value());
+          EXPECT_EQ(image->chunk_grid()->chunk_order, "ZYX");
+        }
+        EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(dense));
+      }
+    }
+  }
+}
+
+// Dictionary-encoded integers (categoricals of numbers) read as their values; a null
+// dictionary entry is a missing value.
+TEST(RecordTest, DictionaryEncodedNumbersAndNullEntries) {
+  auto dense = MakeRandomImage(1, 2, 2, 5, 6, DType::kUInt16, 3);
+  ASSERT_OK_AND_ASSIGN(auto record, BuildRecord(dense, RecordSpec{}));
+  // planes[*].c as dictionary<int8, int64> = [9, 1, 0] with indices pointing at the truth.
+  auto planes = std::static_pointer_cast<arrow::ListArray>(record->GetFieldByName("planes"));
+  auto entries = std::static_pointer_cast<arrow::StructArray>(planes->values());
+  auto c = entries->GetFieldByName("c");
+  arrow::Int8Builder indices;
+  for (int64_t i = 0; i < c->length(); ++i) {
+    ASSERT_OK_AND_ASSIGN(int64_t value, internal::ReadInteger(*c, i, "c"));
+    ASSERT_OK(indices.Append(static_cast<int8_t>(value == 0 ? 2 : 1)));
+  }
+  ASSERT_OK_AND_ASSIGN(auto index_array, indices.Finish());
+  ASSERT_OK_AND_ASSIGN(auto dictionary_c,
+                       arrow::DictionaryArray::FromArrays(
+                           arrow::dictionary(arrow::int8(), arrow::int64()), index_array,
+                           Ints(arrow::int64(), {9, 1, 0})));
+  auto with_dict = ReplaceIn(record, {"planes", "[]", "c"}, dictionary_c);
+  ASSERT_OK_AND_ASSIGN(auto image, ImageFromStructArray(with_dict));
+  EXPECT_EQ(testing::ReadAllAsDoubles(image), testing::DenseValues(dense));
+
+  // name = dictionary entry that is null: absent, like a null string.
+  ASSERT_OK_AND_ASSIGN(auto null_name,
+                       arrow::DictionaryArray::FromArrays(
+                           arrow::dictionary(arrow::int32(), arrow::utf8()),
+                           Ints(arrow::int32(), {1}), Strs({"x", std::nullopt})));
+  ASSERT_OK_AND_ASSIGN(image, ImageFromStructArray(ReplaceIn(record, {"name"}, null_name)));
+  EXPECT_FALSE(image->info().name.has_value());
 }
 
 TEST(RecordTest, EveryPixelDtypeReads) {
@@ -404,6 +473,21 @@ TEST_F(BadRecordTest, CorruptCompressedChunk) {
   EXPECT_STATUS(ParseAndRead(ReplaceIn(record, {"chunks", "[]", "pixel_bytes"}, lying_array)),
                 Invalid, expected);
   }
+}
+
+TEST_F(BadRecordTest, DictionaryIndexOutsideItsDictionary) {
+  // Not validated on import (Validate() leaves dictionary indices unchecked): an error,
+  // never a read past the dictionary.
+  auto bad = std::make_shared<arrow::DictionaryArray>(
+      arrow::dictionary(arrow::int32(), arrow::utf8()), Ints(arrow::int32(), {5}),
+      Strs({"ome.arrow"}));
+  EXPECT_STATUS(ParseAndRead(ReplaceIn(planes_, {"type"}, bad)), Invalid,
+                "type has dictionary index 5 outside its dictionary (length 1)");
+  auto numbers = std::make_shared<arrow::DictionaryArray>(
+      arrow::dictionary(arrow::int32(), arrow::utf8()), Ints(arrow::int32(), {0}),
+      Strs({"ome.arrow"}));
+  EXPECT_STATUS(ParseAndRead(ReplaceIn(planes_, {"pixels_meta", "size_x"}, numbers)),
+                TypeError, "pixels_meta.size_x must be an integer, got type string");
 }
 
 TEST_F(BadRecordTest, UnsupportedChunkOrder) {

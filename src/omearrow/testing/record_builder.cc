@@ -8,6 +8,7 @@
 #include <random>
 
 #include <arrow/array/builder_binary.h>
+#include <arrow/array/array_dict.h>
 #include <arrow/array/builder_primitive.h>
 #include <arrow/buffer.h>
 #include <arrow/status.h>
@@ -424,6 +425,122 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> BuildRecord(const DenseImage&
     record.emplace_back("chunks", chunks);
   }
   return Struct(record, loose);
+}
+
+std::string TextFormLabel(TextForm form) {
+  switch (form) {
+    case TextForm::kString: return "string";
+    case TextForm::kDictionary: return "dictionary";
+    case TextForm::kLargeString: return "large_string";
+    case TextForm::kStringView: return "string_view";
+  }
+  return "?";
+}
+
+std::string ListFormLabel(ListForm form) {
+  switch (form) {
+    case ListForm::kList: return "list";
+    case ListForm::kLargeList: return "large_list";
+    case ListForm::kListView: return "list_view";
+    case ListForm::kLargeListView: return "large_list_view";
+  }
+  return "?";
+}
+
+namespace {
+
+template <typename Builder>
+arrow::Result<std::shared_ptr<arrow::Array>> RebuildStrings(const arrow::StringArray& strings) {
+  Builder builder;
+  for (int64_t i = 0; i < strings.length(); ++i) {
+    if (strings.IsNull(i)) {
+      ARROW_RETURN_NOT_OK(builder.AppendNull());
+    } else {
+      ARROW_RETURN_NOT_OK(builder.Append(strings.GetView(i)));
+    }
+  }
+  return builder.Finish();
+}
+
+}  // namespace
+
+arrow::Result<std::shared_ptr<arrow::Array>> Retype(const std::shared_ptr<arrow::Array>& array,
+                                                    TextForm text, ListForm list) {
+  switch (array->type_id()) {
+    case arrow::Type::STRUCT: {
+      const auto& s = static_cast<const arrow::StructArray&>(*array);
+      std::vector<std::shared_ptr<arrow::Array>> children;
+      std::vector<std::shared_ptr<arrow::Field>> fields;
+      for (int i = 0; i < s.num_fields(); ++i) {
+        ARROW_ASSIGN_OR_RAISE(auto child, Retype(s.field(i), text, list));
+        fields.push_back(s.type()->field(i)->WithType(child->type()));
+        children.push_back(std::move(child));
+      }
+      return arrow::StructArray::Make(children, fields, s.null_bitmap(), s.null_count(),
+                                      s.offset());
+    }
+    case arrow::Type::LIST: {
+      const auto& l = static_cast<const arrow::ListArray&>(*array);
+      ARROW_ASSIGN_OR_RAISE(auto values, Retype(l.values(), text, list));
+      auto value_field = l.list_type()->value_field()->WithType(values->type());
+      auto same = std::make_shared<arrow::ListArray>(arrow::list(value_field), l.length(),
+                                                     l.value_offsets(), values,
+                                                     l.null_bitmap(), l.null_count(),
+                                                     l.offset());
+      if (list == ListForm::kList) return same;
+      if (list == ListForm::kListView) {
+        ARROW_ASSIGN_OR_RAISE(
+            auto view, arrow::ListViewArray::FromList(*same, arrow::default_memory_pool()));
+        return view;
+      }
+      arrow::Int64Builder offsets;
+      for (int64_t i = 0; i <= l.length(); ++i) {
+        ARROW_RETURN_NOT_OK(offsets.Append(l.value_offset(i)));
+      }
+      ARROW_ASSIGN_OR_RAISE(auto offset_array, offsets.Finish());
+      auto large = std::make_shared<arrow::LargeListArray>(
+          arrow::large_list(value_field), l.length(), offset_array->data()->buffers[1],
+          values, l.null_bitmap(), l.null_count(), l.offset());
+      if (list == ListForm::kLargeList) return large;
+      ARROW_ASSIGN_OR_RAISE(
+          auto view, arrow::LargeListViewArray::FromList(*large, arrow::default_memory_pool()));
+      return view;
+    }
+    case arrow::Type::STRING: {
+      const auto& strings = static_cast<const arrow::StringArray&>(*array);
+      switch (text) {
+        case TextForm::kString: return array;
+        case TextForm::kLargeString:
+          return RebuildStrings<arrow::LargeStringBuilder>(strings);
+        case TextForm::kStringView: return RebuildStrings<arrow::StringViewBuilder>(strings);
+        case TextForm::kDictionary: {
+          // A decoy entry, then the values reversed: a reader that ignores the indices
+          // reads the wrong text.
+          arrow::Int32Builder indices;
+          arrow::StringBuilder dictionary;
+          const int64_t n = strings.length();
+          ARROW_RETURN_NOT_OK(dictionary.Append("decoy"));
+          for (int64_t i = n - 1; i >= 0; --i) {
+            ARROW_RETURN_NOT_OK(strings.IsNull(i) ? dictionary.Append("")
+                                                  : dictionary.Append(strings.GetView(i)));
+          }
+          for (int64_t i = 0; i < n; ++i) {
+            ARROW_RETURN_NOT_OK(strings.IsNull(i)
+                                    ? indices.AppendNull()
+                                    : indices.Append(static_cast<int32_t>(n - i)));
+          }
+          ARROW_ASSIGN_OR_RAISE(auto index_array, indices.Finish());
+          ARROW_ASSIGN_OR_RAISE(auto dictionary_array, dictionary.Finish());
+          return arrow::DictionaryArray::FromArrays(
+              arrow::dictionary(arrow::int32(), arrow::utf8()), index_array,
+              dictionary_array);
+        }
+      }
+      return array;
+    }
+    default:
+      return array;
+  }
 }
 
 }  // namespace omearrow::testing

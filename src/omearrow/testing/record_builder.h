@@ -61,6 +61,18 @@ struct RecordSpec {
 arrow::Result<std::shared_ptr<arrow::StructArray>> BuildRecord(const DenseImage& image,
                                                                const RecordSpec& spec);
 
+// How Retype re-encodes a record's text and lists: the other valid forms that pandas,
+// Polars and Arrow writers produce for the canonical string / list fields.
+enum class TextForm { kString, kDictionary, kLargeString, kStringView };
+enum class ListForm { kList, kLargeList, kListView, kLargeListView };
+std::string TextFormLabel(TextForm form);
+std::string ListFormLabel(ListForm form);
+
+// `array` with every string (at any depth) stored as `text` (dictionary: int32 indices)
+// and every list as `list`; values, nulls and nesting unchanged.
+arrow::Result<std::shared_ptr<arrow::Array>> Retype(const std::shared_ptr<arrow::Array>& array,
+                                                    TextForm text, ListForm list);
+
 // Integer array of any Arrow integer/floating type from int64 values.
 arrow::Result<std::shared_ptr<arrow::Array>> IntegerArray(
     const std::shared_ptr<arrow::DataType>& type, const std::vector<int64_t>& values);

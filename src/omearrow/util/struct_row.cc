@@ -29,9 +29,39 @@ arrow::Result<int64_t> FromDouble(double value, std::string_view path) {
 
 }  // namespace
 
+arrow::Result<ValueRef> DecodeDictionary(const arrow::Array& array, int64_t index,
+                                         std::string_view path) {
+  if (array.type_id() != arrow::Type::DICTIONARY) return ValueRef{&array, index};
+  if (array.data()->dictionary == nullptr) {
+    return Status::Invalid(path, " is dictionary-encoded but has no dictionary");
+  }
+  const auto& dict = checked_cast<const arrow::DictionaryArray&>(array);
+  const auto& indices = *dict.indices();
+  if (indices.type_id() == arrow::Type::DICTIONARY) {  // not allowed by Arrow; be safe
+    return Status::TypeError(path, " has nested dictionary indices");
+  }
+  const arrow::Array& values = *dict.dictionary();
+  if (indices.IsNull(index)) return ValueRef{&indices, index};
+  ARROW_ASSIGN_OR_RAISE(int64_t key, ReadInteger(indices, index, path));
+  if (key < 0 || key >= values.length()) {
+    return Status::Invalid(path, " has dictionary index ", key,
+                           " outside its dictionary (length ", values.length(), ")");
+  }
+  return ValueRef{&values, key};
+}
+
 arrow::Result<int64_t> ReadInteger(const arrow::Array& array, int64_t index,
                                    std::string_view path) {
   switch (array.type_id()) {
+    case arrow::Type::DICTIONARY: {
+      ARROW_ASSIGN_OR_RAISE(ValueRef value, DecodeDictionary(array, index, path));
+      if (value.IsNull()) return Status::Invalid(path, " is null");
+      if (value.array->type_id() == arrow::Type::DICTIONARY) {
+        return Status::TypeError(path, " must be an integer, got type ",
+                                 array.type()->ToString());
+      }
+      return ReadInteger(*value.array, value.index, path);
+    }
     case arrow::Type::INT8: return IntValue<arrow::Int8Array>(array, index);
     case arrow::Type::INT16: return IntValue<arrow::Int16Array>(array, index);
     case arrow::Type::INT32: return IntValue<arrow::Int32Array>(array, index);
@@ -80,6 +110,11 @@ arrow::Result<std::string_view> OffsetBinaryAt(const arrow::Array& array, int64_
 arrow::Result<std::string_view> BinaryAt(const arrow::Array& array, int64_t index,
                                          std::string_view path) {
   switch (array.type_id()) {
+    case arrow::Type::DICTIONARY: {
+      ARROW_ASSIGN_OR_RAISE(ValueRef value, DecodeDictionary(array, index, path));
+      if (value.array->type_id() == arrow::Type::DICTIONARY) break;
+      return BinaryAt(*value.array, value.index, path);
+    }
     case arrow::Type::BINARY:
     case arrow::Type::STRING:
       return OffsetBinaryAt<arrow::BinaryArray>(array, index, path);
@@ -115,7 +150,27 @@ arrow::Result<std::string_view> BinaryAt(const arrow::Array& array, int64_t inde
                               static_cast<size_t>(binary.byte_width()));
     }
     default:
-      return Status::TypeError(path, " must be binary, got type ", array.type()->ToString());
+      break;
+  }
+  return Status::TypeError(path, " must be binary, got type ", array.type()->ToString());
+}
+
+arrow::Result<std::optional<std::string_view>> ReadString(const arrow::Array& array,
+                                                          int64_t index,
+                                                          std::string_view path) {
+  if (array.IsNull(index)) return std::nullopt;
+  ARROW_ASSIGN_OR_RAISE(ValueRef value, DecodeDictionary(array, index, path));
+  switch (value.array->type_id()) {
+    case arrow::Type::STRING:
+    case arrow::Type::LARGE_STRING:
+    case arrow::Type::STRING_VIEW: {
+      if (value.IsNull()) return std::nullopt;
+      // Fuzz fix: offsets are bounds-checked (corrupt offsets read out of bounds before).
+      ARROW_ASSIGN_OR_RAISE(std::string_view text, BinaryAt(*value.array, value.index, path));
+      return text;
+    }
+    default:
+      return Status::TypeError(path, " must be a string, got type ", array.type()->ToString());
   }
 }
 
@@ -146,6 +201,20 @@ arrow::Result<ListRange> ListAt(const std::shared_ptr<arrow::Array>& array, int6
       range.end = range.begin + list.value_length(index);
       break;
     }
+    case arrow::Type::LIST_VIEW: {
+      const auto& list = checked_cast<const arrow::ListViewArray&>(*array);
+      range.values = list.values();
+      range.begin = list.value_offset(index);
+      range.end = range.begin + list.value_length(index);
+      break;
+    }
+    case arrow::Type::LARGE_LIST_VIEW: {
+      const auto& list = checked_cast<const arrow::LargeListViewArray&>(*array);
+      range.values = list.values();
+      range.begin = list.value_offset(index);
+      range.end = range.begin + list.value_length(index);
+      break;
+    }
     default:
       return Status::TypeError(path, " must be a list, got type ", array->type()->ToString());
   }
@@ -170,8 +239,13 @@ std::shared_ptr<arrow::Array> StructRow::Field(std::string_view name) const {
 
 bool StructRow::Has(std::string_view name) const {
   auto field = Field(name);
-  return field != nullptr && field->type_id() != arrow::Type::NA && !array_->IsNull(row_) &&
-         !field->IsNull(row_);
+  if (field == nullptr || field->type_id() == arrow::Type::NA || array_->IsNull(row_) ||
+      field->IsNull(row_)) {
+    return false;
+  }
+  // A dictionary entry that is null is absent too; a bad index is left to the getters.
+  auto value = DecodeDictionary(*field, row_, FieldPath(name));
+  return !value.ok() || !value->IsNull();
 }
 
 arrow::Result<std::optional<int64_t>> StructRow::GetInt(std::string_view name) const {
@@ -189,34 +263,30 @@ arrow::Result<int64_t> StructRow::RequireInt(std::string_view name) const {
 
 arrow::Result<std::optional<double>> StructRow::GetDouble(std::string_view name) const {
   if (!Has(name)) return std::nullopt;
-  auto field = Field(name);
-  switch (field->type_id()) {
+  ARROW_ASSIGN_OR_RAISE(ValueRef value, DecodeDictionary(*Field(name), row_, FieldPath(name)));
+  const arrow::Array& field = *value.array;
+  switch (field.type_id()) {
     case arrow::Type::FLOAT:
-      return static_cast<double>(checked_cast<const arrow::FloatArray&>(*field).Value(row_));
+      return static_cast<double>(
+          checked_cast<const arrow::FloatArray&>(field).Value(value.index));
     case arrow::Type::DOUBLE:
-      return checked_cast<const arrow::DoubleArray&>(*field).Value(row_);
+      return checked_cast<const arrow::DoubleArray&>(field).Value(value.index);
+    case arrow::Type::DICTIONARY:
+      return Status::TypeError(FieldPath(name), " must be a number, got type ",
+                               Field(name)->type()->ToString());
     default: {
-      ARROW_ASSIGN_OR_RAISE(int64_t value, ReadInteger(*field, row_, FieldPath(name)));
-      return static_cast<double>(value);
+      ARROW_ASSIGN_OR_RAISE(int64_t integer,
+                            ReadInteger(field, value.index, FieldPath(name)));
+      return static_cast<double>(integer);
     }
   }
 }
 
 arrow::Result<std::optional<std::string>> StructRow::GetString(std::string_view name) const {
   if (!Has(name)) return std::nullopt;
-  auto field = Field(name);
-  switch (field->type_id()) {
-    case arrow::Type::STRING:
-    case arrow::Type::LARGE_STRING:
-    case arrow::Type::STRING_VIEW: {
-      // Fuzz fix: offsets are bounds-checked (corrupt offsets read out of bounds before).
-      ARROW_ASSIGN_OR_RAISE(std::string_view value, BinaryAt(*field, row_, FieldPath(name)));
-      return std::string(value);
-    }
-    default:
-      return Status::TypeError(FieldPath(name), " must be a string, got type ",
-                               field->type()->ToString());
-  }
+  ARROW_ASSIGN_OR_RAISE(auto value, ReadString(*Field(name), row_, FieldPath(name)));
+  if (!value.has_value()) return std::nullopt;
+  return std::string(*value);
 }
 
 arrow::Result<std::optional<StructRow>> StructRow::GetStruct(std::string_view name) const {

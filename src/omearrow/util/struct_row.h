@@ -1,9 +1,12 @@
 // Loosely typed access to one value of an Arrow struct array, by field name.
 //
 // OME-Arrow records written by other tools use int64/double where the canonical schema
-// has int32/int16/float32, order fields differently and leave optional ones out. Every
-// accessor here accepts any integer / floating / string width and reports a missing or
-// null field as nullopt, and a field of the wrong kind as a Status naming its path.
+// has int32/int16/float32, order fields differently, leave optional ones out, and store
+// text dictionary-encoded (pandas/Polars categoricals), as large_string or string_view
+// and lists as large_list or list_view. Every accessor here accepts any integer /
+// floating / string / list width, dictionary-encoded values of those, and reports a
+// missing or null field as nullopt, and a field of the wrong kind as a Status naming its
+// path.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +28,27 @@ struct ListRange {
   int64_t size() const { return end - begin; }
 };
 
-// Reads an integer at `index` of an integer or integral floating array.
+// Where element `index` of `array` is stored: for a dictionary array, its entry of the
+// dictionary (the index checked against the dictionary's length); otherwise `array`
+// itself. `array` must outlive the result.
+struct ValueRef {
+  const arrow::Array* array = nullptr;
+  int64_t index = 0;
+  bool IsNull() const { return array->IsNull(index); }
+};
+arrow::Result<ValueRef> DecodeDictionary(const arrow::Array& array, int64_t index,
+                                         std::string_view path);
+
+// Reads an integer at `index` of an integer or integral floating array (or a dictionary
+// of those; a null dictionary entry is an error).
 arrow::Result<int64_t> ReadInteger(const arrow::Array& array, int64_t index,
                                    std::string_view path);
+
+// The text at `index` of a string-like array (string, large_string, string_view, or a
+// dictionary of those); nullopt when null. Anything else is a TypeError naming `path`.
+arrow::Result<std::optional<std::string_view>> ReadString(const arrow::Array& array,
+                                                          int64_t index,
+                                                          std::string_view path);
 
 // One value of a struct array. `path` names it in error messages ("pixels_meta").
 class StructRow {
@@ -61,13 +82,14 @@ class StructRow {
 };
 
 // The bytes of element `index` of a binary-like array (binary, string, their large and
-// view variants, fixed_size_binary), bounds-checked against the array's data buffers:
-// Validate() does not check offset values, so corrupt offsets give an error naming
-// `path`, never an out-of-bounds read.
+// view variants, fixed_size_binary, a dictionary of those), bounds-checked against the
+// array's data buffers: Validate() does not check offset values, so corrupt offsets give
+// an error naming `path`, never an out-of-bounds read.
 arrow::Result<std::string_view> BinaryAt(const arrow::Array& array, int64_t index,
                                          std::string_view path);
 
-// The elements of a list-typed array (list, large_list, fixed_size_list) at `index`.
+// The elements of a list-typed array (list, large_list, fixed_size_list, list_view,
+// large_list_view) at `index`, checked to lie inside the values.
 arrow::Result<ListRange> ListAt(const std::shared_ptr<arrow::Array>& array, int64_t index,
                                 std::string_view path);
 
