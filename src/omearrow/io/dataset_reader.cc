@@ -18,7 +18,6 @@
 #include <array>
 #include <cstring>
 #include <filesystem>
-#include <future>
 #include <limits>
 #include <mutex>
 #include <string>
@@ -30,7 +29,6 @@
 #include "omearrow/source/chunk_cache.h"
 #include "omearrow/source/chunk_index.h"
 #include "omearrow/util/aligned_buffer.h"
-#include "omearrow/util/catch_status.h"
 #include "omearrow/util/json.h"
 #include "omearrow/util/struct_row.h"
 #include "omearrow/util/view_limits.h"
@@ -277,8 +275,9 @@ class DatasetChunkSource final : public PixelSource {
            std::to_string(chunk.row_in_group) + ")";
   }
 
-  // The decoded bytes of chunk `id`, reading its row group unless another thread is
-  // already doing so or the bytes are still alive somewhere (single flight).
+  // The decoded bytes of chunk `id`, reading its row group unless the bytes are still
+  // alive somewhere. Called through cache_.GetOrDecode, which runs one load per chunk at
+  // a time (others wait) and turns exceptions into errors.
   arrow::Result<std::shared_ptr<arrow::Buffer>> LoadOnce(int32_t id) const;
 
   // Reads the row group holding chunk `id` (payload columns only) and decodes every
@@ -310,9 +309,6 @@ class DatasetChunkSource final : public PixelSource {
 
   mutable std::mutex load_mutex_;
   mutable std::vector<std::weak_ptr<arrow::Buffer>> loaded_;
-  mutable std::unordered_map<
-      int32_t, std::shared_future<arrow::Result<std::shared_ptr<arrow::Buffer>>>>
-      in_flight_;
   mutable DecodedChunkCache cache_;
   const int64_t size_t_, size_c_, size_z_;
   const std::optional<IndexCheck> index_check_;
@@ -366,28 +362,14 @@ Status DatasetChunkSource::BuildIndex() {
 
 arrow::Result<std::shared_ptr<arrow::Buffer>> DatasetChunkSource::LoadOnce(
     int32_t id) const {
-  std::promise<arrow::Result<std::shared_ptr<arrow::Buffer>>> promise;
-  {
-    std::unique_lock<std::mutex> lock(load_mutex_);
-    if (auto alive = loaded_[static_cast<size_t>(id)].lock()) return alive;
-    auto it = in_flight_.find(id);
-    if (it != in_flight_.end()) {
-      auto future = it->second;
-      lock.unlock();
-      return future.get();
-    }
-    in_flight_.emplace(id, promise.get_future().share());
-  }
-  // An exception must reach no waiter as a broken promise: it becomes the result.
-  arrow::Result<std::shared_ptr<arrow::Buffer>> result =
-      internal::CallCatching([&] { return ReadRowGroupOf(id); });
   {
     std::lock_guard<std::mutex> lock(load_mutex_);
-    if (result.ok()) loaded_[static_cast<size_t>(id)] = *result;
-    in_flight_.erase(id);
+    if (auto alive = loaded_[static_cast<size_t>(id)].lock()) return alive;
   }
-  promise.set_value(result);
-  return result;
+  ARROW_ASSIGN_OR_RAISE(auto buffer, ReadRowGroupOf(id));
+  std::lock_guard<std::mutex> lock(load_mutex_);
+  loaded_[static_cast<size_t>(id)] = buffer;
+  return buffer;
 }
 
 arrow::Result<std::shared_ptr<ChunkBuffer>> DatasetChunkSource::DecodePayload(
@@ -548,7 +530,7 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DatasetChunkSource::ReadRowGroupOf
       if (loaded_[static_cast<size_t>(member)].lock() != nullptr) continue;
       loaded_[static_cast<size_t>(member)] = buffer;
     }
-    (void)cache_.GetOrDecode(member, [&]() { return buffer; });
+    cache_.Put(member, std::move(buffer));  // never waits: a load may be publishing to us
   }
   return own;
 }
