@@ -1,6 +1,7 @@
 #include "omearrow/layout.h"
 
 #include "omearrow/util/text.h"
+#include "omearrow/util/view_limits.h"
 
 #include <algorithm>
 #include <cctype>
@@ -87,6 +88,17 @@ int64_t Geometry::CanonicalSpanElements() const {
   return n;
 }
 
+bool Geometry::CanonicalIsContiguous() const {
+  if (CanonicalSpanElements() != num_elements()) return false;
+  const auto canonical = CanonicalElementStrides();
+  const auto contiguous = ContiguousElementStrides();
+  for (char letter : layout) {
+    const auto axis = static_cast<size_t>(kCanonicalLayout.find(letter));
+    if (extent[axis] != 1 && canonical[axis] != contiguous[axis]) return false;
+  }
+  return true;
+}
+
 arrow::Result<Geometry> ComputeGeometry(const Selection& selection, std::string_view layout,
                                         DType dtype, ChannelPolicy channel_policy) {
   Geometry g;
@@ -117,15 +129,12 @@ arrow::Result<Geometry> ComputeGeometry(const Selection& selection, std::string_
   // buffer any layout or memory order of this view spans (every selected channel × the
   // other extents × the item size) fits in int64, so every product derived from the
   // geometry below (element counts, strides, byte sizes) is exact.
-  int64_t span_bytes = itemsize;
-  for (int64_t factor : {g.channels_stride_extent_, g.extent[kAxisT], g.extent[kAxisZ],
-                         g.extent[kAxisY], g.extent[kAxisX]}) {
-    if (__builtin_mul_overflow(span_bytes, factor, &span_bytes)) {
-      return Status::CapacityError(
-          "view of extents (T=", g.extent[kAxisT], ", Z=", g.extent[kAxisZ],
-          ", C=", g.channels_stride_extent_, ", Y=", g.extent[kAxisY], ", X=",
-          g.extent[kAxisX], ") x ", itemsize, " bytes does not fit in 64-bit sizes");
-    }
+  if (!CheckedProduct({itemsize, g.channels_stride_extent_, g.extent[kAxisT],
+                       g.extent[kAxisZ], g.extent[kAxisY], g.extent[kAxisX]})) {
+    return Status::CapacityError(
+        "view of extents (T=", g.extent[kAxisT], ", Z=", g.extent[kAxisZ],
+        ", C=", g.channels_stride_extent_, ", Y=", g.extent[kAxisY], ", X=",
+        g.extent[kAxisX], ") x ", itemsize, " bytes does not fit in 64-bit sizes");
   }
   const auto canonical = g.CanonicalElementStrides();
   g.shape.resize(layout.size());

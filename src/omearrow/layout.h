@@ -57,6 +57,9 @@ struct Geometry {
   std::array<int64_t, 5> CanonicalElementStrides() const;
   // Elements spanned by the canonical-order buffer (covers every channel's stride).
   int64_t CanonicalSpanElements() const;
+  // True when the canonical-order buffer is C-contiguous in the layout (no permuted
+  // axis, no skipped channels), so it can serve contiguous requests as it is.
+  bool CanonicalIsContiguous() const;
 
   // Number of selected channels before channel_policy (C's extent in canonical strides).
   int64_t channels_stride_extent_ = 1;

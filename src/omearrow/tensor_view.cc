@@ -193,17 +193,18 @@ arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
 }
 
 arrow::Result<Tensor> TensorView::ToArray(bool contiguous) const {
-  Tensor canonical;
-  {
-    std::lock_guard<std::mutex> lock(cache_->mutex);
-    if (!cache_->canonical.has_value()) {
-      ARROW_ASSIGN_OR_RAISE(cache_->canonical, Materialize(MemoryOrder::kCanonical));
-      cache_->canonical->is_copy = false;  // the view keeps sharing it
-    }
-    canonical = *cache_->canonical;
+  if (contiguous) {
+    // A permuted layout needs a C-contiguous copy of its own; the canonical array would
+    // be materialized for nothing.
+    ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+    if (!g.CanonicalIsContiguous()) return Materialize(MemoryOrder::kContiguous);
   }
-  if (!contiguous || canonical.is_c_contiguous()) return canonical;
-  return Materialize(MemoryOrder::kContiguous);
+  std::lock_guard<std::mutex> lock(cache_->mutex);
+  if (!cache_->canonical.has_value()) {
+    ARROW_ASSIGN_OR_RAISE(cache_->canonical, Materialize(MemoryOrder::kCanonical));
+    cache_->canonical->is_copy = false;  // the view keeps sharing it
+  }
+  return *cache_->canonical;
 }
 
 arrow::Result<Tensor> TensorView::StoredValues(Warnings* warnings) const {
@@ -269,17 +270,8 @@ arrow::Result<Tensor> TensorView::Export(std::string_view device, bool contiguou
     });
   }
   if (parsed_mode == ExportMode::kArrow) return StoredValues(warnings);
-  // The reference exports to_numpy(contiguous): the canonical-order array cached in the
-  // view (shared with later to_numpy() calls), copied only when `contiguous` asks for
-  // another order.
-  if (!contiguous) return ToArray(false);
-  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
-  Tensor canonical_layout;
-  canonical_layout.dtype = dtype_;
-  canonical_layout.shape = g.shape;
-  canonical_layout.strides = g.strides;
-  if (canonical_layout.is_c_contiguous()) return ToArray(false);
-  return Materialize(order);
+  // The reference exports to_numpy(contiguous): shared with later to_numpy() calls.
+  return ToArray(contiguous);
 }
 
 arrow::Result<DLManagedTensorVersioned*> TensorView::ToDLPackVersioned(

@@ -94,8 +94,9 @@ class TensorView {
                                       const MaterializeOptions& options = {}) const;
 
   // The reference's to_numpy(contiguous): the canonical-order materialization, cached in
-  // the view (repeated calls return the same memory); with `contiguous` and a permuted
-  // layout, a fresh C-contiguous copy.
+  // the view (repeated calls return the same memory); with `contiguous` and a layout whose
+  // canonical order is not C-contiguous, a fresh C-contiguous copy (the canonical array is
+  // then not materialized).
   arrow::Result<Tensor> ToArray(bool contiguous = false) const;
 
   // mode="arrow": a read-only 1-D zero-copy tensor over the one stored plane or chunk
