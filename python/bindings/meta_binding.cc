@@ -3,6 +3,7 @@
 // src/omearrow/source/meta.h and validate.h.
 #include <arrow/c/bridge.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
@@ -50,37 +51,26 @@ void RegisterMeta(nb::module_& m) {
   m.def(
       "validate_records",
       [](nb::handle data, bool stream, bool strict, int64_t max_problems) {
-        std::vector<std::shared_ptr<arrow::Array>> chunks;
-        if (stream) {
-          chunks = ImportArrowStream(data)->chunks();
-        } else {
-          chunks.push_back(ImportArrowArray(data));
-        }
+        const arrow::ArrayVector chunks =
+            stream ? ImportArrowStream(data)->chunks() : arrow::ArrayVector{ImportArrowArray(data)};
         ValidateOptions options;
         options.strict = strict;
         options.max_problems = max_problems;
-        std::vector<std::tuple<int64_t, std::string, std::string>> out;
-        int64_t first_row = 0;
-        for (const auto& chunk : chunks) {
-          if (chunk->type_id() != arrow::Type::STRUCT) {
-            RaiseStatus(arrow::Status::TypeError(
-                "OME-Arrow records must be a struct array, got ", chunk->type()->ToString()));
-          }
-          auto records = std::static_pointer_cast<arrow::StructArray>(chunk);
+        arrow::Result<ColumnValidation> validated;
+        {
           nb::gil_scoped_release release;
-          for (int64_t row = 0; row < records->length(); ++row) {
-            for (auto& problem : ValidateRecord(records, row, options)) {
-              out.emplace_back(first_row + row, std::move(problem.path),
-                               std::move(problem.message));
-            }
-          }
-          first_row += records->length();
+          validated = ValidateRecords(chunks, options);
         }
-        return out;
+        ColumnValidation validation = Unwrap(std::move(validated));
+        std::vector<std::tuple<int64_t, std::string, std::string>> problems;
+        for (auto& [row, problem] : validation.problems) {
+          problems.emplace_back(row, std::move(problem.path), std::move(problem.message));
+        }
+        return std::make_pair(validation.num_rows, std::move(problems));
       },
       nb::arg("data"), nb::arg("stream"), nb::arg("strict"), nb::arg("max_problems"),
-      "The problems of every record of an Arrow struct array (or, with stream=True, a "
-      "stream of them): (row, field path, message) tuples.");
+      "Validates every record of an Arrow struct array (or, with stream=True, a stream "
+      "of them): (number of records, [(row, field path, message), ...]).");
 }
 
 }  // namespace omearrow::python

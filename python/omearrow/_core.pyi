@@ -236,7 +236,7 @@ def canonical_type(encoding: str) -> object:
     OME_ARROW_STRUCT ('list') or OME_ARROW_BYTE_STRUCT ('bytes') as an 'arrow_schema' PyCapsule (pyarrow.DataType._import_from_c_capsule reads it).
     """
 
-def validate_records(data: object, stream: bool, strict: bool, max_problems: int) -> list[tuple[int, str, str]]:
+def validate_records(data: object, stream: bool, strict: bool, max_problems: int) -> tuple[int, list[tuple[int, str, str]]]:
     """
-    The problems of every record of an Arrow struct array (or, with stream=True, a stream of them): (row, field path, message) tuples.
+    Validates every record of an Arrow struct array (or, with stream=True, a stream of them): (number of records, [(row, field path, message), ...]).
     """

@@ -68,17 +68,16 @@ def validate(data: Any, *, strict: bool = False, max_problems: int = 100) -> lis
     if isinstance(data, pa.ChunkedArray) or (
         not hasattr(data, "__arrow_c_array__") and hasattr(data, "__arrow_c_stream__")
     ):
-        rows = _core.validate_records(data, True, bool(strict), int(max_problems))
-        total = len(data) if isinstance(data, pa.ChunkedArray) else None
+        stream = True
     elif hasattr(data, "__arrow_c_array__"):
-        rows = _core.validate_records(data, False, bool(strict), int(max_problems))
-        total = len(data) if isinstance(data, pa.Array) else None
+        stream = False
     else:
         raise TypeError(
             "validate() takes a dict, pyarrow.StructScalar, StructArray, ChunkedArray or "
             f"an Arrow array/stream producer, not {type(data).__name__}"
         )
-    several = total is None or total > 1
+    total, rows = _core.validate_records(data, stream, bool(strict), int(max_problems))
+    several = total > 1
     return [
         (f"[row {row}] " if several else "") + f"{path}: {message}"
         for row, path, message in rows

@@ -144,20 +144,19 @@ arrow::Result<int64_t> RunValidate(const InputSelection& input, bool strict) {
   ValidateOptions options;
   options.strict = strict;
   Warnings warnings;
-  ARROW_ASSIGN_OR_RAISE(auto problems,
+  ARROW_ASSIGN_OR_RAISE(ColumnValidation validation,
                         ValidateParquetRecords(input.path, input.column, options, &warnings));
   for (const auto& warning : warnings) {
     std::fprintf(stderr, "warning: %s\n", warning.message.c_str());
   }
-  ARROW_ASSIGN_OR_RAISE(auto file_info, InspectParquet(input.path));
-  for (const auto& [row, problem] : problems) {
+  for (const auto& [row, problem] : validation.problems) {
     std::printf("row %lld: %s\n", static_cast<long long>(row), problem.ToString().c_str());
   }
-  if (problems.empty()) {
-    std::printf("valid: %lld records%s\n", static_cast<long long>(file_info.num_rows),
+  if (validation.problems.empty()) {
+    std::printf("valid: %lld records%s\n", static_cast<long long>(validation.num_rows),
                 strict ? " (strict)" : "");
   }
-  return static_cast<int64_t>(problems.size());
+  return static_cast<int64_t>(validation.problems.size());
 }
 
 }  // namespace omearrow::cli

@@ -1,16 +1,15 @@
 #include "omearrow/io/parquet_source.h"
 
 #include <algorithm>
-#include <filesystem>
+#include <cstring>
 #include <functional>
 #include <list>
-#include <unordered_map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include <arrow/array.h>
 #include <arrow/array/concatenate.h>
-#include <cstring>
 #include <arrow/chunked_array.h>
 #include <arrow/io/file.h>
 #include <arrow/status.h>
@@ -232,6 +231,28 @@ class ParquetByteChunkSource final : public PixelSource {
                            chunk.decoded_bytes(), label);
   }
 
+  // A page reader over the pixel_bytes column chunk from file offset `start`; `stream`
+  // lets a data-page filter skip page bodies unread.
+  struct PixelPages {
+    std::shared_ptr<internal::PageSkippingStream> stream;
+    std::shared_ptr<const parquet::ReaderProperties> properties;  // outlives `pages`
+    const parquet::ColumnDescriptor* descr = nullptr;
+    std::unique_ptr<parquet::PageReader> pages;
+  };
+  PixelPages OpenPixelPages(const parquet::ColumnChunkMetaData& column_chunk,
+                            int64_t start) const {
+    PixelPages out;
+    out.stream = std::make_shared<internal::PageSkippingStream>(
+        handle_->file, start, column_chunk.total_compressed_size());
+    out.properties = std::make_shared<const parquet::ReaderProperties>(
+        internal::UntrustedReaderProperties(handle_->file_size));
+    out.descr = handle_->reader->parquet_reader()->metadata()->schema()->Column(leaf_);
+    out.pages = parquet::PageReader::Open(out.stream, column_chunk.num_values(),
+                                          column_chunk.compression(), *out.properties,
+                                          *out.descr);
+    return out;
+  }
+
   // Where each payload of this record lies in the file, when the pixel_bytes column chunk
   // allows reading them directly: no Parquet compression, no dictionary, and this record
   // alone in one PLAIN data page (as omearrow writes it: one row per row group). The page
@@ -296,13 +317,9 @@ class ParquetByteChunkSource final : public PixelSource {
         return layout;  // ReadPageOf reports it
       }
       const int64_t end = start + column_chunk->total_compressed_size();
-      auto stream = std::make_shared<internal::PageSkippingStream>(
-          handle_->file, start, column_chunk->total_compressed_size());
-      const parquet::ColumnDescriptor* descr = metadata->schema()->Column(leaf_);
-      parquet::ReaderProperties properties =
-          internal::UntrustedReaderProperties(handle_->file_size);
-      auto pages = parquet::PageReader::Open(stream, column_chunk->num_values(),
-                                             column_chunk->compression(), properties, *descr);
+      PixelPages opened = OpenPixelPages(*column_chunk, start);
+      auto& stream = opened.stream;
+      auto& pages = opened.pages;
       int data_pages = 0;
       int64_t body = -1, values = 0;
       pages->set_data_page_filter([&](const parquet::DataPageStats& stats) {
@@ -359,17 +376,13 @@ class ParquetByteChunkSource final : public PixelSource {
                                 : column_chunk->data_page_offset();
       ARROW_RETURN_NOT_OK(internal::CheckColumnChunkRange(
           start, column_chunk->total_compressed_size(), handle_->file_size, label));
-      auto stream = std::make_shared<internal::PageSkippingStream>(
-          handle_->file, start, column_chunk->total_compressed_size());
-      const parquet::ColumnDescriptor* descr = metadata->schema()->Column(leaf_);
-      parquet::ReaderProperties properties =
-          internal::UntrustedReaderProperties(handle_->file_size);
-      auto pages = parquet::PageReader::Open(stream, column_chunk->num_values(),
-                                             column_chunk->compression(), properties, *descr);
+      PixelPages opened = OpenPixelPages(*column_chunk, start);
+      auto& stream = opened.stream;
+      const parquet::ColumnDescriptor* descr = opened.descr;
       int64_t next_first = 0;          // slot index of the first value of the next page
       int64_t target_page_first = -1;  // slot index of the first value of the target page
       int64_t target_page_values = 0;
-      pages->set_data_page_filter([&](const parquet::DataPageStats& stats) {
+      opened.pages->set_data_page_filter([&](const parquet::DataPageStats& stats) {
         const int64_t begin = next_first;
         next_first += stats.num_values;
         const bool holds = begin <= slot && slot < next_first;
@@ -381,7 +394,7 @@ class ParquetByteChunkSource final : public PixelSource {
         }
         return !holds;
       });
-      auto column = parquet::ColumnReader::Make(descr, std::move(pages));
+      auto column = parquet::ColumnReader::Make(descr, std::move(opened.pages));
       if (column->type() != parquet::Type::BYTE_ARRAY) {
         return Status::TypeError(label, ": pixel_bytes is not a binary column");
       }
@@ -571,8 +584,9 @@ struct OpenRecipe {
   }
 };
 
-// Recipes of recently opened records, keyed by path, size, modification time, column and
-// row; the open file handle stays with them. A changed file (size or mtime) misses.
+// Recipes of recently opened records, keyed by the file's identity (FileIdentity: path,
+// inode, size, times) and what was asked of it; the open file handle stays with them. A
+// changed file misses.
 class OpenRecipeCache {
  public:
   static OpenRecipeCache& Global() {
@@ -771,7 +785,7 @@ arrow::Result<ParquetFileInfo> InspectParquet(const std::string& path,
   return info;
 }
 
-arrow::Result<std::vector<RowProblem>> ValidateParquetRecords(
+arrow::Result<ColumnValidation> ValidateParquetRecords(
     const std::string& path, const std::optional<std::string>& column,
     const ValidateOptions& options, Warnings* warnings) {
   ARROW_ASSIGN_OR_RAISE(auto handle, OpenHandle(path, nullptr));
@@ -785,22 +799,12 @@ arrow::Result<std::vector<RowProblem>> ValidateParquetRecords(
   std::shared_ptr<arrow::ChunkedArray> records;
   st = handle->reader->ReadColumn(index, &records);
   if (!st.ok()) return Status::IOError(path, ": ", st.message());
-  std::vector<RowProblem> out;
-  int64_t first_row = 0;
-  for (const auto& chunk : records->chunks()) {
-    if (chunk->type_id() != arrow::Type::STRUCT) {
-      return Status::TypeError(path, ": column '", schema->field(index)->name(),
-                               "' is not a struct column");
-    }
-    auto structs = std::static_pointer_cast<arrow::StructArray>(chunk);
-    for (int64_t row = 0; row < structs->length(); ++row) {
-      for (auto& problem : ValidateRecord(structs, row, options)) {
-        out.push_back({first_row + row, std::move(problem)});
-      }
-    }
-    first_row += structs->length();
+  auto validated = ValidateRecords(records->chunks(), options);
+  if (!validated.ok()) {
+    return validated.status().WithMessage(path, ": column '", schema->field(index)->name(),
+                                          "': ", validated.status().message());
   }
-  return out;
+  return validated;
 }
 
 }  // namespace omearrow

@@ -64,14 +64,10 @@ struct ParquetFileInfo {
 arrow::Result<ParquetFileInfo> InspectParquet(const std::string& path,
                                               const FileOpener& open_file = nullptr);
 
-// The problems of every record in the OME-Arrow column of a Parquet file (the column as
-// OpenParquet chooses it: `column`, else the first OME struct column), as (row, problem)
-// pairs; reads the whole column. For `omearrow info --validate`.
-struct RowProblem {
-  int64_t row = 0;
-  RecordProblem problem;
-};
-arrow::Result<std::vector<RowProblem>> ValidateParquetRecords(
+// The records of the OME-Arrow column of a Parquet file (the column as OpenParquet
+// chooses it: `column`, else the first OME struct column) and their problems; reads the
+// whole column. For `omearrow info --validate`.
+arrow::Result<ColumnValidation> ValidateParquetRecords(
     const std::string& path, const std::optional<std::string>& column,
     const ValidateOptions& options, Warnings* warnings = nullptr);
 

@@ -12,6 +12,7 @@
 #include "omearrow/source/meta.h"
 #include "omearrow/tensor/dtype.h"
 #include "omearrow/util/struct_row.h"
+#include "omearrow/util/view_limits.h"
 
 namespace omearrow {
 
@@ -99,9 +100,11 @@ bool Inside(int64_t value, int64_t extent, int64_t size) {
          end <= size && (extent > 0 || value < size);
 }
 
+// What pixels_meta says: the sizes and the pixel type (uint16 when not given).
 struct Sizes {
   int64_t x = 0, y = 0, z = 0, c = 0, t = 0;
   bool known = false;  // every size present and positive
+  std::string type = "uint16";
 };
 
 Sizes CheckPixelsMeta(const StructRow& record, Collector* out) {
@@ -143,8 +146,11 @@ Sizes CheckPixelsMeta(const StructRow& record, Collector* out) {
       sizes.known = false;
     }
   }
-  if (const auto type = String(pm, "type", out); type.has_value() && !ParseDType(*type)) {
-    out->Add(pm.FieldPath("type"), "unknown pixel type '" + *type + "' (read as uint16)");
+  if (const auto type = String(pm, "type", out); type.has_value()) {
+    sizes.type = *type;
+    if (!ParseDType(*type)) {
+      out->Add(pm.FieldPath("type"), "unknown pixel type '" + *type + "' (read as uint16)");
+    }
   }
   auto channels = pm.GetList("channels");
   if (!channels.ok()) {
@@ -187,9 +193,14 @@ void CheckPlanes(const StructRow& record, const Sizes& sizes, Collector* out) {
     const auto t = Int(plane, "t", true, out), z = Int(plane, "z", true, out),
                c = Int(plane, "c", true, out);
     if (sizes.known) {
-      if (t && !Inside(*t, 0, sizes.t)) out->Add(where + ".t", std::to_string(*t) + " is outside [0, " + std::to_string(sizes.t) + ")");
-      if (z && !Inside(*z, 0, sizes.z)) out->Add(where + ".z", std::to_string(*z) + " is outside [0, " + std::to_string(sizes.z) + ")");
-      if (c && !Inside(*c, 0, sizes.c)) out->Add(where + ".c", std::to_string(*c) + " is outside [0, " + std::to_string(sizes.c) + ")");
+      const std::tuple<const char*, std::optional<int64_t>, int64_t> axes[] = {
+          {"t", t, sizes.t}, {"z", z, sizes.z}, {"c", c, sizes.c}};
+      for (const auto& [name, value, size] : axes) {
+        if (value && !Inside(*value, 0, size)) {
+          out->Add(where + "." + name, std::to_string(*value) + " is outside [0, " +
+                                           std::to_string(size) + ")");
+        }
+      }
     }
     if (t && z && c) {
       const auto [it, inserted] = seen.emplace(std::make_tuple(*t, *z, *c), k);
@@ -212,8 +223,8 @@ void CheckPlanes(const StructRow& record, const Sizes& sizes, Collector* out) {
   }
 }
 
-void CheckChunks(const StructRow& record, const Sizes& sizes, const std::string& image_type,
-                 Collector* out) {
+void CheckChunks(const StructRow& record, const Sizes& sizes, Collector* out) {
+  const std::string& image_type = sizes.type;
   const auto entries = ListOfStructs(record, "chunks", out);
   if (!entries.has_value()) return;
   const bool bytes = entries->values->GetFieldByName("pixel_bytes") != nullptr;
@@ -254,12 +265,12 @@ void CheckChunks(const StructRow& record, const Sizes& sizes, const std::string&
     if (!inserted) {
       out->Add(where, "has the same (t, c, z, y, x) as chunks[" + std::to_string(it->second) + "]");
     }
-    int64_t elements = 0;
-    if (__builtin_mul_overflow(sz, sy, &elements) ||
-        __builtin_mul_overflow(elements, sx, &elements)) {
+    const std::optional<int64_t> product = CheckedProduct({sz, sy, sx});
+    if (!product) {
       out->Add(where, "shape overflows 64-bit sizes");
       continue;
     }
+    const int64_t elements = *product;
     if (!bytes) {
       auto pixels = chunk.GetList("pixels");
       if (!pixels.ok()) {
@@ -290,12 +301,11 @@ void CheckChunks(const StructRow& record, const Sizes& sizes, const std::string&
     if (!payload.ok()) {
       out->Add(where + ".pixel_bytes", payload.status().message());
     } else if (compression.ok() && !compression->has_value() && dtype.has_value()) {
-      int64_t expected = 0;
-      if (!__builtin_mul_overflow(elements, ItemSize(*dtype), &expected) &&
-          static_cast<int64_t>(payload->size()) != expected) {
+      const std::optional<int64_t> expected = CheckedProduct({elements, ItemSize(*dtype)});
+      if (expected && static_cast<int64_t>(payload->size()) != *expected) {
         out->Add(where + ".pixel_bytes",
                  "holds " + std::to_string(payload->size()) + " bytes, expected " +
-                     std::to_string(expected) + " (" + std::to_string(sz) + "x" +
+                     std::to_string(*expected) + " (" + std::to_string(sz) + "x" +
                      std::to_string(sy) + "x" + std::to_string(sx) + " " +
                      std::string(DTypeName(*dtype)) + ")");
       }
@@ -388,13 +398,28 @@ std::vector<RecordProblem> ValidateRecord(const std::shared_ptr<arrow::StructArr
   }
   const Sizes sizes = CheckPixelsMeta(record, &out);
   CheckChunkGrid(record, &out);
-  std::string image_type = "uint16";
-  if (auto pm = record.GetStruct("pixels_meta"); pm.ok() && pm->has_value()) {
-    if (auto t = (*pm)->GetString("type"); t.ok() && t->has_value()) image_type = **t;
-  }
-  CheckChunks(record, sizes, image_type, &out);
+  CheckChunks(record, sizes, &out);
   CheckPlanes(record, sizes, &out);
   return out.Take();
+}
+
+arrow::Result<ColumnValidation> ValidateRecords(const arrow::ArrayVector& chunks,
+                                                const ValidateOptions& options) {
+  ColumnValidation out;
+  for (const auto& chunk : chunks) {
+    if (chunk->type_id() != arrow::Type::STRUCT) {
+      return arrow::Status::TypeError("OME-Arrow records must be a struct array, got ",
+                                      chunk->type()->ToString());
+    }
+    auto records = std::static_pointer_cast<arrow::StructArray>(chunk);
+    for (int64_t row = 0; row < records->length(); ++row) {
+      for (auto& problem : ValidateRecord(records, row, options)) {
+        out.problems.push_back({out.num_rows + row, std::move(problem)});
+      }
+    }
+    out.num_rows += records->length();
+  }
+  return out;
 }
 
 }  // namespace omearrow

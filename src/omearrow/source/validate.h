@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <arrow/array.h>
+#include <arrow/result.h>
 
 namespace omearrow {
 
@@ -35,6 +36,23 @@ struct ValidateOptions {
 // shape and dtype. Never fails: a record that cannot be read at all is one problem.
 std::vector<RecordProblem> ValidateRecord(const std::shared_ptr<arrow::StructArray>& records,
                                           int64_t row, const ValidateOptions& options = {});
+
+// A problem of row `row` of a column of records.
+struct RowProblem {
+  int64_t row = 0;
+  RecordProblem problem;
+};
+
+// The records of a column and their problems.
+struct ColumnValidation {
+  int64_t num_rows = 0;
+  std::vector<RowProblem> problems;
+};
+
+// Validates every record of `chunks` (the chunks of one column; rows are numbered across
+// them). A chunk that is not a struct array is a TypeError naming its type.
+arrow::Result<ColumnValidation> ValidateRecords(const arrow::ArrayVector& chunks,
+                                                const ValidateOptions& options = {});
 
 // The differences between `actual` and `expected` Arrow types, as problems under `path`
 // (missing, extra or reordered fields, other types).
