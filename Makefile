@@ -80,7 +80,7 @@ demo: build
 	./build/omearrow demo --dir build/demo
 
 bench: build
-	./build/materialize_benchmark --benchmark_min_time=0.2s
+	./build/materialize_benchmark --benchmark_min_time=0.2
 
 format:
 	clang-format -i $$(git ls-files "src/*.h" "src/*.cc" "fuzz/*.cc" "tools/*.cc" "python/bindings/*")
