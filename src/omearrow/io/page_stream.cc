@@ -76,7 +76,7 @@ arrow::Result<std::string_view> PageSkippingStream::Peek(int64_t nbytes) {
                               static_cast<size_t>(std::min(nbytes, peeked_->size())));
     }
   } else {
-    peek_window_ = 1024;
+    peek_window_ = initial_peek_;
   }
   const int64_t n = std::max<int64_t>(0, std::min({nbytes, peek_window_, Remaining()}));
   ARROW_ASSIGN_OR_RAISE(peeked_, file_->ReadAt(start_ + position_, n));

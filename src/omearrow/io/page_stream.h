@@ -40,6 +40,11 @@ class PageSkippingStream final : public arrow::io::InputStream {
                      int64_t length);
 
   void SkipNextRead() { skip_next_read_ = true; }
+  // Where the last Peek started (relative to `start`): a page header's first byte when
+  // called from a data-page filter. -1 before any Peek.
+  int64_t last_peek_position() const { return peeked_at_; }
+  // The first window Peek reads (default 1024 bytes; page headers are usually < 100).
+  void set_initial_peek_bytes(int64_t bytes) { initial_peek_ = bytes; }
 
   arrow::Status Close() override;
   bool closed() const override { return closed_; }
@@ -59,6 +64,7 @@ class PageSkippingStream final : public arrow::io::InputStream {
   std::shared_ptr<arrow::Buffer> peeked_;
   int64_t peeked_at_ = -1;
   int64_t peek_window_ = 1024;
+  int64_t initial_peek_ = 1024;
 };
 
 }  // namespace omearrow::internal

@@ -22,6 +22,7 @@
 #include <parquet/properties.h>
 
 #include "omearrow/io/file_identity.h"
+#include "omearrow/io/list_page_source.h"
 #include "omearrow/io/page_stream.h"
 #include "omearrow/io/row_cache.h"
 #include "omearrow/source/chunk_cache.h"
@@ -564,6 +565,56 @@ arrow::Result<int> ChooseColumn(const arrow::Schema& schema, const std::string& 
 }
 
 
+// The type of leaf column `leaf` below `field`, or nullptr.
+std::shared_ptr<arrow::DataType> LeafType(const parquet::arrow::SchemaField& field, int leaf) {
+  if (field.is_leaf()) return field.column_index == leaf ? field.field->type() : nullptr;
+  for (const auto& child : field.children) {
+    if (auto type = LeafType(child, leaf)) return type;
+  }
+  return nullptr;
+}
+
+// How a planes/list-chunks row can be read page by page, or nullopt when it cannot (one
+// numeric pixel leaf two lists deep whose slots the metadata accounts for exactly); then
+// the whole row is decoded instead.
+std::optional<ListPageSourceParams> PlanPageReads(
+    const ParquetHandle& handle, const parquet::arrow::SchemaField& column_field,
+    const std::vector<int>& payload, const arrow::StructArray& records, int row_group,
+    int64_t local_row, const std::string& section, const internal::ListRange& entries,
+    PixelEncoding encoding, const PixelsMeta& meta, const std::string& identity,
+    const RecordOptions& record) {
+  if (payload.size() != 1) return std::nullopt;
+  const int leaf = payload[0];
+  auto metadata = handle.reader->parquet_reader()->metadata();
+  const parquet::ColumnDescriptor* descr = metadata->schema()->Column(leaf);
+  if (descr->max_repetition_level() != 2) return std::nullopt;
+  auto type = LeafType(column_field, leaf);
+  if (type == nullptr) return std::nullopt;
+  auto dtype = DTypeFromArrow(*type);
+  if (!dtype.ok()) return std::nullopt;
+  auto plan = PlanListRow(records, local_row, section);
+  if (!plan.has_value() ||
+      plan->row_starts.back() != metadata->RowGroup(row_group)->ColumnChunk(leaf)->num_values()) {
+    return std::nullopt;
+  }
+  ListPageSourceParams params;
+  params.file = handle.file;
+  params.file_size = handle.file_size;
+  params.metadata = metadata;
+  params.row_group = row_group;
+  params.leaf = leaf;
+  params.label = handle.path;
+  params.pages_key = identity + "\n" + std::to_string(row_group) + "\n" + std::to_string(leaf);
+  params.dtype = *dtype;
+  params.local_row = local_row;
+  params.plan = std::move(*plan);
+  params.meta = meta;
+  params.encoding = encoding;
+  params.entries = entries;
+  params.cache_bytes = record.decoded_chunk_cache_bytes;
+  return params;
+}
+
 // What an open learned from a file's metadata: enough to make a fresh Image (with fresh
 // pixel caches) without touching the file again.
 struct OpenRecipe {
@@ -727,9 +778,21 @@ arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& p
     const RecordOptions record = options.record;
     const int group = row_group;
     const int64_t row = local_row;
+    std::optional<ListPageSourceParams> pages = PlanPageReads(
+        *handle, reader.manifest().schema_fields[static_cast<size_t>(column)], payload,
+        *records, row_group, local_row, parts->chunks.has_value() ? "chunks" : "planes",
+        parts->chunks.has_value() ? *parts->chunks : *parts->planes, encoding,
+        parts->meta, identity, record);
     recipe->make_source = [=]() -> std::shared_ptr<const PixelSource> {
-      return std::make_shared<ParquetRowSource>(handle, group, row, column, read_leaves,
-                                                encoding, record, key);
+      auto whole_rows = std::make_shared<ParquetRowSource>(handle, group, row, column,
+                                                           read_leaves, encoding, record, key);
+      if (pages.has_value()) {
+        ListPageSourceParams params = *pages;
+        params.fallback = whole_rows;
+        auto by_pages = MakeListPageSource(std::move(params));
+        if (by_pages.ok()) return *by_pages;
+      }
+      return whole_rows;
     };
   } else {
     recipe->make_source = [] { return MakeEmptySource(); };

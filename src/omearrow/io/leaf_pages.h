@@ -1,0 +1,80 @@
+// The data pages of one numeric leaf column chunk of a Parquet file (e.g.
+// planes[*].pixels[*]), found by their headers alone and decoded one page at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <arrow/buffer.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/result.h>
+#include <arrow/util/compression.h>
+#include <parquet/metadata.h>
+#include <parquet/schema.h>
+
+#include "omearrow/tensor/dtype.h"
+
+namespace omearrow::internal {
+
+// One data page: where its header starts in the file and which leaf slots (level
+// entries, as counted by the page header's num_values) it holds.
+struct LeafPage {
+  int64_t header_offset = 0;
+  int64_t first_slot = 0;
+  int64_t num_slots = 0;
+  int64_t compressed_bytes = 0;  // header + body
+};
+
+// Checks a decoded page's levels against what the caller expects; `first_slot` is the
+// leaf slot of rep[0]. Returns an error naming the mismatch.
+using LevelCheck = std::function<arrow::Status(int64_t first_slot,
+                                               std::span<const int16_t> rep,
+                                               std::span<const int16_t> def)>;
+
+// The page table of one column chunk. Scan reads only page headers (and the dictionary
+// page); Decode reads and decompresses one data page. Thread-safe after Scan.
+class LeafPages {
+ public:
+  // Walks the page headers of leaf `leaf` in row group `row_group`. Only INT32, INT64,
+  // FLOAT and DOUBLE leaves are supported (NotImplemented otherwise). `label` names the
+  // file in errors.
+  static arrow::Result<std::shared_ptr<const LeafPages>> Scan(
+      std::shared_ptr<arrow::io::RandomAccessFile> file, int64_t file_size,
+      std::shared_ptr<parquet::FileMetaData> metadata, int row_group, int leaf,
+      std::string label);
+
+  const std::vector<LeafPage>& pages() const { return pages_; }
+  int64_t num_slots() const { return num_slots_; }
+  bool has_dictionary() const { return dictionary_ != nullptr; }
+  // Index of the page holding `slot` (pages are in slot order).
+  int64_t PageOf(int64_t slot) const;
+
+  // Reads and decodes page `index`: levels are passed to `check`, then values are
+  // written slot by slot as `dtype` (the leaf's logical type, e.g. uint16 stored as
+  // INT32), slots without a value (null or empty lists) as zero. Returns
+  // num_slots × itemsize bytes.
+  arrow::Result<std::shared_ptr<arrow::Buffer>> Decode(int64_t index, DType dtype,
+                                                       const LevelCheck& check) const;
+
+ private:
+  LeafPages() = default;
+
+  std::shared_ptr<arrow::io::RandomAccessFile> file_;
+  int64_t file_size_ = 0;
+  std::shared_ptr<parquet::FileMetaData> metadata_;  // owns descr_
+  const parquet::ColumnDescriptor* descr_ = nullptr;
+  int row_group_ = 0;
+  arrow::Compression::type codec_ = arrow::Compression::UNCOMPRESSED;
+  int64_t chunk_end_ = 0;  // file offset just past the column chunk
+  std::string label_;
+  std::vector<LeafPage> pages_;
+  int64_t num_slots_ = 0;
+  std::shared_ptr<arrow::Buffer> dictionary_;  // the dictionary page's (PLAIN) bytes
+  int32_t dictionary_values_ = 0;
+};
+
+}  // namespace omearrow::internal

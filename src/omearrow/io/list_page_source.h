@@ -1,0 +1,63 @@
+// Planes- and list-chunk-encoded Parquet rows read page by page: a plane reads only the
+// data pages of the pixel leaf that hold it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <arrow/array.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/result.h>
+#include <parquet/metadata.h>
+
+#include "omearrow/image.h"
+#include "omearrow/pixel_source.h"
+#include "omearrow/source/record.h"
+
+namespace omearrow {
+
+// Where the payload lists of one row lie in its row group's pixel leaf, derived from the
+// metadata leaves alone (plane/chunk lists, sizes and shapes), assuming every list holds
+// the values its metadata implies (size_y × size_x per plane, shape_z × shape_y × shape_x
+// per chunk). The decoder checks this against the levels of every page it reads.
+struct ListRowPlan {
+  std::vector<int64_t> row_starts;        // first leaf slot of each row, then the total
+  std::vector<int64_t> entry_first_slot;  // per entry of this row's planes/chunks list
+  std::vector<int64_t> entry_length;      // values per entry; 0 for a null entry (1 slot)
+};
+
+// Plans row `local_row` of `records` (the row group's metadata leaves, pixels pruned) for
+// the payload list `section` ("planes" or "chunks"). nullopt when the metadata cannot
+// say where the lists lie (then the caller decodes the whole row instead).
+std::optional<ListRowPlan> PlanListRow(const arrow::StructArray& records, int64_t local_row,
+                                       const std::string& section);
+
+// What a page-level source needs to know about the file and the row.
+struct ListPageSourceParams {
+  std::shared_ptr<arrow::io::RandomAccessFile> file;
+  int64_t file_size = 0;
+  std::shared_ptr<parquet::FileMetaData> metadata;
+  int row_group = 0;
+  int leaf = 0;               // the pixel leaf column
+  std::string label;          // the file, for errors
+  std::string pages_key;      // shares the page table between rows ("" = not shared)
+  DType dtype = DType::kUInt16;  // the leaf's logical type
+  int64_t local_row = 0;
+  ListRowPlan plan;
+  PixelsMeta meta;
+  PixelEncoding encoding = PixelEncoding::kPlanes;
+  internal::ListRange entries;  // this row's planes or chunks list (metadata leaves)
+  int64_t cache_bytes = 0;      // decoded pages kept per image
+  // Serves mode="arrow" and takes over when a page's levels contradict the plan.
+  std::shared_ptr<const PixelSource> fallback;
+};
+
+// A source over one planes/list-chunks row. Returns nullopt-equivalent errors from
+// Make when the row's entries cannot be indexed (the caller then uses `fallback`).
+arrow::Result<std::shared_ptr<const PixelSource>> MakeListPageSource(
+    ListPageSourceParams params);
+
+}  // namespace omearrow
