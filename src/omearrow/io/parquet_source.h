@@ -49,8 +49,10 @@ struct OpenedImage {
 // compression, plane indices) — no pixel data. The image's pixels are read on demand:
 // - byte chunks: each needed chunk's pages alone (page-level reads of the pixel_bytes
 //   leaf, skipping other chunks' pages without reading them), decoded into a bounded cache;
-// - planes / list chunks (numeric lists Parquet cannot address inside a row): the row's
-//   pixel leaf is decoded once and kept in the process-wide RowCache.
+// - planes / list chunks: the pixel leaf's pages that hold the window's rows, located
+//   from the metadata leaves (io/list_page_source.h), every decoded page's levels checked
+//   against them; rows whose lists the metadata cannot place, or whose levels disagree,
+//   are decoded whole once and kept in the process-wide RowCache.
 // Errors name the file.
 arrow::Result<OpenedImage> OpenParquet(const std::string& path,
                                        const ParquetOpenOptions& options = {});
