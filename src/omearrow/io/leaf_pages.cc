@@ -111,25 +111,6 @@ arrow::Result<int64_t> DecodeLevels(parquet::LevelDecoder* decoder, bool v2,
   return consumed;
 }
 
-struct PageReaderAt {
-  std::shared_ptr<PageSkippingStream> stream;
-  std::shared_ptr<const parquet::ReaderProperties> properties;  // outlives `pages`
-  std::unique_ptr<parquet::PageReader> pages;
-};
-
-PageReaderAt OpenPagesAt(const std::shared_ptr<arrow::io::RandomAccessFile>& file,
-                         int64_t file_size, int64_t start, int64_t end, int64_t num_values,
-                         arrow::Compression::type codec,
-                         const parquet::ColumnDescriptor& descr) {
-  PageReaderAt out;
-  out.stream = std::make_shared<PageSkippingStream>(file, start, end - start);
-  out.stream->set_initial_peek_bytes(256);
-  out.properties = std::make_shared<const parquet::ReaderProperties>(
-      UntrustedReaderProperties(file_size));
-  out.pages = parquet::PageReader::Open(out.stream, num_values, codec, *out.properties, descr);
-  return out;
-}
-
 }  // namespace
 
 arrow::Result<std::shared_ptr<const LeafPages>> LeafPages::Scan(

@@ -10,6 +10,7 @@
 #include <arrow/buffer.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/result.h>
+#include <parquet/column_reader.h>
 #include <parquet/properties.h>
 
 namespace omearrow::internal {
@@ -66,5 +67,18 @@ class PageSkippingStream final : public arrow::io::InputStream {
   int64_t peek_window_ = 1024;
   int64_t initial_peek_ = 1024;
 };
+
+// A Parquet page reader over file bytes [start, end) (a column chunk, or its tail from a
+// page header on) holding `num_values` level entries. `stream` lets a data-page filter
+// skip page bodies unread; `properties` outlives `pages`.
+struct PageReaderAt {
+  std::shared_ptr<PageSkippingStream> stream;
+  std::shared_ptr<const parquet::ReaderProperties> properties;
+  std::unique_ptr<parquet::PageReader> pages;
+};
+PageReaderAt OpenPagesAt(const std::shared_ptr<arrow::io::RandomAccessFile>& file,
+                         int64_t file_size, int64_t start, int64_t end, int64_t num_values,
+                         arrow::Compression::type codec,
+                         const parquet::ColumnDescriptor& descr);
 
 }  // namespace omearrow::internal

@@ -232,26 +232,14 @@ class ParquetByteChunkSource final : public PixelSource {
                            chunk.decoded_bytes(), label);
   }
 
-  // A page reader over the pixel_bytes column chunk from file offset `start`; `stream`
-  // lets a data-page filter skip page bodies unread.
-  struct PixelPages {
-    std::shared_ptr<internal::PageSkippingStream> stream;
-    std::shared_ptr<const parquet::ReaderProperties> properties;  // outlives `pages`
-    const parquet::ColumnDescriptor* descr = nullptr;
-    std::unique_ptr<parquet::PageReader> pages;
-  };
-  PixelPages OpenPixelPages(const parquet::ColumnChunkMetaData& column_chunk,
-                            int64_t start) const {
-    PixelPages out;
-    out.stream = std::make_shared<internal::PageSkippingStream>(
-        handle_->file, start, column_chunk.total_compressed_size());
-    out.properties = std::make_shared<const parquet::ReaderProperties>(
-        internal::UntrustedReaderProperties(handle_->file_size));
-    out.descr = handle_->reader->parquet_reader()->metadata()->schema()->Column(leaf_);
-    out.pages = parquet::PageReader::Open(out.stream, column_chunk.num_values(),
-                                          column_chunk.compression(), *out.properties,
-                                          *out.descr);
-    return out;
+  // A page reader over the pixel_bytes column chunk from file offset `start`.
+  internal::PageReaderAt OpenPixelPages(const parquet::ColumnChunkMetaData& column_chunk,
+                                        int64_t start) const {
+    return internal::OpenPagesAt(
+        handle_->file, handle_->file_size, start,
+        start + column_chunk.total_compressed_size(), column_chunk.num_values(),
+        column_chunk.compression(),
+        *handle_->reader->parquet_reader()->metadata()->schema()->Column(leaf_));
   }
 
   // Where each payload of this record lies in the file, when the pixel_bytes column chunk
@@ -318,7 +306,7 @@ class ParquetByteChunkSource final : public PixelSource {
         return layout;  // ReadPageOf reports it
       }
       const int64_t end = start + column_chunk->total_compressed_size();
-      PixelPages opened = OpenPixelPages(*column_chunk, start);
+      internal::PageReaderAt opened = OpenPixelPages(*column_chunk, start);
       auto& stream = opened.stream;
       auto& pages = opened.pages;
       int data_pages = 0;
@@ -377,9 +365,10 @@ class ParquetByteChunkSource final : public PixelSource {
                                 : column_chunk->data_page_offset();
       ARROW_RETURN_NOT_OK(internal::CheckColumnChunkRange(
           start, column_chunk->total_compressed_size(), handle_->file_size, label));
-      PixelPages opened = OpenPixelPages(*column_chunk, start);
+      internal::PageReaderAt opened = OpenPixelPages(*column_chunk, start);
       auto& stream = opened.stream;
-      const parquet::ColumnDescriptor* descr = opened.descr;
+      const parquet::ColumnDescriptor* descr =
+          handle_->reader->parquet_reader()->metadata()->schema()->Column(leaf_);
       int64_t next_first = 0;          // slot index of the first value of the next page
       int64_t target_page_first = -1;  // slot index of the first value of the target page
       int64_t target_page_values = 0;
