@@ -169,6 +169,19 @@ class LevelVerifier {
   int64_t row_begin_, row_end_;
 };
 
+// A cache entry: a page's cursor, whose output (charged at its full size) is decoded as
+// far as readers have asked.
+class CursorBuffer final : public arrow::Buffer {
+ public:
+  explicit CursorBuffer(std::shared_ptr<internal::PageCursor> cursor)
+      : arrow::Buffer(cursor->output()->data(), cursor->output()->size()),
+        cursor_(std::move(cursor)) {}
+  internal::PageCursor& cursor() const { return *cursor_; }
+
+ private:
+  std::shared_ptr<internal::PageCursor> cursor_;
+};
+
 class ListPageSource final : public PixelSource {
  public:
   ListPageSource(ListPageSourceParams params, std::vector<int32_t> slot_to_entry,
@@ -251,8 +264,8 @@ class ListPageSource final : public PixelSource {
         return Status::Invalid(p_.label, ": pixel values beyond the pixel column's pages");
       }
       const internal::LeafPage& page = pages->pages()[static_cast<size_t>(index)];
-      ARROW_ASSIGN_OR_RAISE(auto buffer, Page(*pages, index));
       const int64_t stop = std::min(end, page.first_slot + page.num_slots);
+      ARROW_ASSIGN_OR_RAISE(auto buffer, Page(*pages, index, stop));
       auto add = [&](int64_t from, int64_t rows, int64_t cols) {
         const int64_t e = from - base;
         PlaneBlock block;
@@ -298,18 +311,24 @@ class ListPageSource final : public PixelSource {
     return pages_;
   }
 
-  arrow::Result<std::shared_ptr<arrow::Buffer>> Page(const LeafPages& pages,
-                                                     int64_t index) const {
-    return cache_.GetOrDecode(index, [&] {
-      const int16_t max_rep = 2;
-      const int16_t max_def = p_.metadata->schema()->Column(p_.leaf)->max_definition_level();
-      auto decoded = pages.Decode(index, p_.dtype, [&](int64_t first, auto rep, auto def) {
-        Status st = verifier_.Check(first, rep, def, max_rep, max_def);
-        if (!st.ok()) layout_mismatch_.store(true);
-        return st;
-      });
-      return decoded;
-    });
+  // Page `index` decoded at least up to leaf slot `until`.
+  arrow::Result<std::shared_ptr<arrow::Buffer>> Page(const LeafPages& pages, int64_t index,
+                                                     int64_t until) const {
+    ARROW_ASSIGN_OR_RAISE(
+        auto buffer,
+        cache_.GetOrDecode(index, [&]() -> arrow::Result<std::shared_ptr<arrow::Buffer>> {
+          ARROW_ASSIGN_OR_RAISE(auto cursor, pages.OpenCursor(index, p_.dtype));
+          return std::make_shared<CursorBuffer>(std::move(cursor));
+        }));
+    const int16_t max_rep = 2;
+    const int16_t max_def = p_.metadata->schema()->Column(p_.leaf)->max_definition_level();
+    internal::PageCursor& cursor = static_cast<const CursorBuffer&>(*buffer).cursor();
+    ARROW_RETURN_NOT_OK(cursor.DecodeUntil(until, [&](int64_t first, auto rep, auto def) {
+      Status st = verifier_.Check(first, rep, def, max_rep, max_def);
+      if (!st.ok()) layout_mismatch_.store(true);
+      return st;
+    }));
+    return buffer;
   }
 
   ListPageSourceParams p_;
@@ -317,7 +336,7 @@ class ListPageSource final : public PixelSource {
   std::optional<ChunkTable> chunks_;    // list chunks
   std::optional<ChunkIndex> index_;
   LevelVerifier verifier_;
-  mutable DecodedChunkCache cache_;  // decoded pages, by page index
+  mutable DecodedChunkCache cache_;  // CursorBuffers, by page index
   mutable std::once_flag pages_once_;
   mutable arrow::Result<std::shared_ptr<const LeafPages>> pages_;
   mutable std::atomic<bool> layout_mismatch_{false};
