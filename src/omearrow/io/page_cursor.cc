@@ -178,6 +178,14 @@ Status NextLevels(parquet::LevelDecoder* decoder, int16_t max_level,
     got += k;
   }
   if (got != n) return Status::Invalid("page holds fewer levels than its header's count");
+  // Unsigned compare: negative levels count as out of range too; no early exit, so the
+  // scan vectorizes.
+  const uint16_t limit = static_cast<uint16_t>(max_level);
+  uint16_t out_of_range = 0;
+  for (const int16_t level : *levels) {
+    out_of_range |= static_cast<uint16_t>(static_cast<uint16_t>(level) > limit);
+  }
+  if (out_of_range == 0) return Status::OK();
   for (const int16_t level : *levels) {
     if (level < 0 || level > max_level) {
       return Status::Invalid("level ", level, " exceeds the column's maximum ", max_level);
