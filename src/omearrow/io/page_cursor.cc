@@ -284,6 +284,11 @@ Status PageCursor::DecodeUntil(int64_t until, const LevelCheck& check) {
   return Status::OK();
 }
 
+int64_t PageCursor::decoded_slots() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return decoded_;
+}
+
 Status PageCursor::DecodeBatchLocked(int64_t count, const LevelCheck& check) {
   rep_.resize(static_cast<size_t>(count));
   def_.resize(static_cast<size_t>(count));

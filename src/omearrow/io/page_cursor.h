@@ -52,6 +52,8 @@ class PageCursor {
 
   int64_t first_slot() const { return first_slot_; }
   int64_t num_slots() const { return num_slots_; }
+  // How many slots, from the page's start, are decoded.
+  int64_t decoded_slots();
   // The slot-indexed output: num_slots() × itemsize bytes, of which the decoded prefix
   // is valid.
   const std::shared_ptr<arrow::Buffer>& output() const { return output_; }
