@@ -249,6 +249,42 @@ class ListPageSource final : public PixelSource {
     return p_.fallback->GetStoredValues(plane, roi);
   }
 
+  arrow::Result<ListPageLayout> Describe() const {
+    ARROW_ASSIGN_OR_RAISE(auto pages, Pages());
+    ListPageLayout layout;
+    layout.leaf_pages = static_cast<int64_t>(pages->pages().size());
+    const auto& plan = p_.plan;
+    const int64_t row_begin = plan.row_starts[static_cast<size_t>(p_.local_row)];
+    const int64_t row_end = plan.row_starts[static_cast<size_t>(p_.local_row) + 1];
+    const int64_t first_page = pages->PageOf(row_begin);
+    const int64_t last_page = pages->PageOf(row_end - 1);
+    layout.row_pages = last_page - first_page + 1;
+    for (int64_t i = first_page; i <= last_page; ++i) {
+      layout.row_page_bytes += pages->pages()[static_cast<size_t>(i)].compressed_bytes;
+    }
+    layout.entries = static_cast<int64_t>(plan.entry_first_slot.size());
+    std::vector<int64_t> starts_per_page(static_cast<size_t>(layout.leaf_pages), 0);
+    bool any = false;
+    for (size_t e = 0; e < plan.entry_first_slot.size(); ++e) {
+      const int64_t first = plan.entry_first_slot[e];
+      ++starts_per_page[static_cast<size_t>(pages->PageOf(first))];
+      if (plan.entry_length[e] == 0) continue;
+      const int64_t spans = pages->PageOf(first + plan.entry_length[e] - 1) -
+                            pages->PageOf(first) + 1;
+      layout.min_pages_per_entry = any ? std::min(layout.min_pages_per_entry, spans) : spans;
+      layout.max_pages_per_entry = std::max(layout.max_pages_per_entry, spans);
+      any = true;
+    }
+    for (const int64_t n : starts_per_page) {
+      layout.max_entries_per_page = std::max(layout.max_entries_per_page, n);
+    }
+    layout.has_page_index = p_.metadata->RowGroup(p_.row_group)
+                                ->ColumnChunk(p_.leaf)
+                                ->GetOffsetIndexLocation()
+                                .has_value();
+    return layout;
+  }
+
  private:
   Status AppendBlocks(const PlaneIndex& plane, const Rect& window,
                       std::vector<PlaneBlock>* blocks,
@@ -375,6 +411,13 @@ class ListPageSource final : public PixelSource {
 };
 
 }  // namespace
+
+arrow::Result<std::optional<ListPageLayout>> DescribeListPages(const PixelSource& source) {
+  const auto* by_pages = dynamic_cast<const ListPageSource*>(&source);
+  if (by_pages == nullptr) return std::nullopt;
+  ARROW_ASSIGN_OR_RAISE(ListPageLayout layout, by_pages->Describe());
+  return layout;
+}
 
 std::optional<ListRowPlan> PlanListRow(const arrow::StructArray& records, int64_t local_row,
                                        const std::string& section) {

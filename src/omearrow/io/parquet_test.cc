@@ -11,6 +11,7 @@
 #include <parquet/arrow/writer.h>
 
 #include "omearrow/io/leaf_pages.h"
+#include "omearrow/io/list_page_source.h"
 #include "omearrow/io/page_stream.h"
 #include "omearrow/io/parquet_source.h"
 #include "omearrow/io/record_writer.h"
@@ -285,12 +286,14 @@ TEST(ParquetTest, ListPlaneReadsOnlyItsRowsPixelPages) {
   auto reader = parquet::ParquetFileReader::OpenFile(path);
   auto row_group = reader->metadata()->RowGroup(1);
   int64_t payload_bytes = 0, leaves_with_pixels = 0;
+  bool payload_has_page_index = false;
   for (int i = 0; i < row_group->num_columns(); ++i) {
     const std::string leaf = row_group->ColumnChunk(i)->path_in_schema()->ToDotString();
     if (leaf.find("pixels.list.element") == std::string::npos) continue;
     ++leaves_with_pixels;
     if (leaf.find(".chunks.") != std::string::npos) {
       payload_bytes = row_group->ColumnChunk(i)->total_compressed_size();
+      payload_has_page_index = row_group->ColumnChunk(i)->GetOffsetIndexLocation().has_value();
     }
   }
   ASSERT_EQ(leaves_with_pixels, 2);  // planes and chunks both hold the pixels
@@ -316,6 +319,17 @@ TEST(ParquetTest, ListPlaneReadsOnlyItsRowsPixelPages) {
   EXPECT_LT(metadata_bytes + total, static_cast<int64_t>(fs::file_size(path)) / 3);
   RecordProperty("payload_bytes", std::to_string(payload_bytes));
   RecordProperty("three_planes_bytes", std::to_string(total));
+  // What `omearrow info` reports: the row's 8 chunks share its one page.
+  ASSERT_OK_AND_ASSIGN(auto layout, DescribeListPages(opened.image->source()));
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->leaf_pages, 1);
+  EXPECT_EQ(layout->row_pages, 1);
+  EXPECT_EQ(layout->row_page_bytes, payload_bytes);  // no dictionary page
+  EXPECT_EQ(layout->entries, 8);
+  EXPECT_EQ(layout->min_pages_per_entry, 1);
+  EXPECT_EQ(layout->max_pages_per_entry, 1);
+  EXPECT_EQ(layout->max_entries_per_page, 8);
+  EXPECT_EQ(layout->has_page_index, payload_has_page_index);
 }
 
 TEST(ParquetTest, PageCursorDecodesOnlyAsFarAsAsked) {
