@@ -113,21 +113,55 @@ arrow::Result<std::shared_ptr<PageCursor>> LeafPages::OpenCursor(int64_t index,
   const LeafPage& entry = pages_[static_cast<size_t>(index)];
   std::string label = label_ + ": pixel page " + std::to_string(index);
   try {
+    // With a codec that decompresses incrementally, parquet parses the page header
+    // (opened as UNCOMPRESSED, its body is handed back unread) and the body is read and
+    // decompressed only as far as decoding goes; otherwise parquet decompresses it whole.
+    const bool stream_body = PageBody::CanStream(codec_);
     PageReaderAt reader =
         OpenPagesAt(file_, file_size_, entry.header_offset, chunk_end_, entry.num_slots,
-                    codec_, *descr_);
+                    stream_body ? arrow::Compression::UNCOMPRESSED : codec_, *descr_);
+    int64_t body_offset = -1;
+    if (stream_body) {
+      reader.pages->set_data_page_filter([&](const parquet::DataPageStats&) {
+        body_offset = entry.header_offset + reader.stream->Tell().ValueOr(-1);
+        reader.stream->SkipNextRead();
+        return false;  // keep the page: its header, with an unread body
+      });
+    }
     std::shared_ptr<parquet::Page> page = reader.pages->NextPage();
     if (page == nullptr || (page->type() != parquet::PageType::DATA_PAGE &&
                             page->type() != parquet::PageType::DATA_PAGE_V2)) {
       return Status::Invalid(label, ": no data page where the page headers placed one");
     }
-    const int32_t n = static_cast<const parquet::DataPage&>(*page).num_values();
+    const auto& data_page = static_cast<const parquet::DataPage&>(*page);
+    const int32_t n = data_page.num_values();
     if (n != entry.num_slots) {
       return Status::Invalid(label, ": holds ", n, " values, its header said ",
                              entry.num_slots);
     }
-    return PageCursor::Make(std::move(page), descr_, dictionary_, dictionary_values_, dtype,
-                            entry.first_slot, std::move(label));
+    std::unique_ptr<PageBody> body;
+    if (!stream_body) {
+      body = PageBody::FromBuffer(page->buffer());
+    } else {
+      const int64_t stored = page->size();
+      if (body_offset < entry.header_offset || body_offset + stored > chunk_end_) {
+        return Status::Invalid(label, ": page body beyond its column chunk");
+      }
+      int64_t raw_prefix = 0;
+      arrow::Compression::type codec = codec_;
+      if (page->type() == parquet::PageType::DATA_PAGE_V2) {
+        const auto& v2 = static_cast<const parquet::DataPageV2&>(*page);
+        raw_prefix = static_cast<int64_t>(v2.repetition_levels_byte_length()) +
+                     v2.definition_levels_byte_length();
+        if (!v2.is_compressed()) codec = arrow::Compression::UNCOMPRESSED;
+      }
+      auto opened = PageBody::Open(file_, body_offset, stored, data_page.uncompressed_size(),
+                                   raw_prefix, codec);
+      if (!opened.ok()) return opened.status().WithMessage(label, ": ", opened.status().message());
+      body = std::move(*opened);
+    }
+    return PageCursor::Make(*page, std::move(body), descr_, dictionary_, dictionary_values_,
+                            dtype, entry.first_slot, std::move(label));
   } catch (const std::exception& error) {
     return Status::IOError(label, ": ", error.what());
   }

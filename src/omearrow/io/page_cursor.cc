@@ -148,19 +148,38 @@ arrow::Result<std::unique_ptr<ValueStream>> MakeValueStream(
   }
 }
 
-// Positions `decoder` at the levels of a page that start at `data` (`size` bytes left);
-// returns the bytes they take. v2 pages give that length in their header (`v2_bytes`).
+// Positions `decoder` at the levels of a page that start at body byte `at`, making them
+// available first; returns the bytes they take. v2 pages give that length in their
+// header (`v2_bytes`); v1 pages prefix RLE levels with their length, and BIT_PACKED
+// levels take ceil(n × bit width / 8) bytes.
 arrow::Result<int64_t> StartLevels(parquet::LevelDecoder* decoder, bool v2,
                                    parquet::Encoding::type encoding, int16_t max_level,
-                                   int32_t n, const uint8_t* data, int64_t size,
-                                   int64_t v2_bytes) {
+                                   int32_t n, PageBody* body, int64_t at, int64_t v2_bytes) {
   if (max_level == 0) return 0;
+  const int64_t left = body->size() - at;
   if (v2) {
-    if (v2_bytes < 0 || v2_bytes > size) return Status::Invalid("level bytes beyond the page");
-    decoder->SetDataV2(static_cast<int32_t>(v2_bytes), max_level, n, data);
+    if (v2_bytes < 0 || v2_bytes > left) return Status::Invalid("level bytes beyond the page");
+    ARROW_RETURN_NOT_OK(body->Ensure(at + v2_bytes));
+    decoder->SetDataV2(static_cast<int32_t>(v2_bytes), max_level, n, body->data() + at);
     return v2_bytes;
   }
-  return decoder->SetData(encoding, max_level, n, data, static_cast<int32_t>(size));
+  int64_t bytes = 0;
+  if (encoding == parquet::Encoding::RLE) {
+    if (left < 4) return Status::Invalid("level bytes beyond the page");
+    ARROW_RETURN_NOT_OK(body->Ensure(at + 4));
+    uint32_t length = 0;
+    std::memcpy(&length, body->data() + at, 4);  // little-endian on every supported host
+    bytes = 4 + static_cast<int64_t>(length);
+  } else {
+    const int bit_width = 32 - __builtin_clz(static_cast<uint32_t>(max_level));
+    bytes = (static_cast<int64_t>(n) * bit_width + 7) / 8;
+  }
+  if (bytes > left) return Status::Invalid("level bytes beyond the page");
+  ARROW_RETURN_NOT_OK(body->Ensure(at + bytes));
+  const int64_t consumed =
+      decoder->SetData(encoding, max_level, n, body->data() + at, static_cast<int32_t>(left));
+  if (consumed != bytes) return Status::Invalid("level bytes disagree with their length");
+  return consumed;
 }
 
 // Decodes the next `levels->size()` levels (all zero when `max_level` is 0).
@@ -199,49 +218,63 @@ Status NextLevels(parquet::LevelDecoder* decoder, int16_t max_level,
 PageCursor::~PageCursor() = default;
 
 arrow::Result<std::shared_ptr<PageCursor>> PageCursor::Make(
-    std::shared_ptr<parquet::Page> page, const parquet::ColumnDescriptor* descr,
-    std::shared_ptr<arrow::Buffer> dictionary, int32_t dictionary_values, DType dtype,
-    int64_t first_slot, std::string label) {
+    const parquet::Page& header, std::unique_ptr<PageBody> body,
+    const parquet::ColumnDescriptor* descr, std::shared_ptr<arrow::Buffer> dictionary,
+    int32_t dictionary_values, DType dtype, int64_t first_slot, std::string label) {
   std::shared_ptr<PageCursor> out(new PageCursor());
   out->label_ = std::move(label);
   auto fail = [&](const Status& st) { return st.WithMessage(out->label_, ": ", st.message()); };
   try {
-    const auto& data_page = static_cast<const parquet::DataPage&>(*page);
-    const bool v2 = page->type() == parquet::PageType::DATA_PAGE_V2;
+    const auto& data_page = static_cast<const parquet::DataPage&>(header);
+    const bool v2 = header.type() == parquet::PageType::DATA_PAGE_V2;
     const int32_t n = data_page.num_values();
     out->dtype_ = dtype;
     out->first_slot_ = first_slot;
     out->num_slots_ = n;
     out->max_rep_ = descr->max_repetition_level();
     out->max_def_ = descr->max_definition_level();
-    const uint8_t* data = page->data();
-    int64_t size = page->size();
     int64_t rep_v2 = 0, def_v2 = 0;
     parquet::Encoding::type rep_encoding = parquet::Encoding::RLE;
     parquet::Encoding::type def_encoding = parquet::Encoding::RLE;
     if (v2) {
-      const auto& p = static_cast<const parquet::DataPageV2&>(*page);
+      const auto& p = static_cast<const parquet::DataPageV2&>(header);
       rep_v2 = p.repetition_levels_byte_length();
       def_v2 = p.definition_levels_byte_length();
     } else {
-      const auto& p = static_cast<const parquet::DataPageV1&>(*page);
+      const auto& p = static_cast<const parquet::DataPageV1&>(header);
       rep_encoding = p.repetition_level_encoding();
       def_encoding = p.definition_level_encoding();
     }
+    PageBody* b = body.get();
     out->rep_decoder_ = std::make_unique<parquet::LevelDecoder>();
     out->def_decoder_ = std::make_unique<parquet::LevelDecoder>();
-    auto consumed = StartLevels(out->rep_decoder_.get(), v2, rep_encoding, out->max_rep_, n,
-                                data, size, rep_v2);
-    if (!consumed.ok()) return fail(consumed.status());
-    data += *consumed;
-    size -= *consumed;
-    consumed = StartLevels(out->def_decoder_.get(), v2, def_encoding, out->max_def_, n, data,
-                           size, def_v2);
-    if (!consumed.ok()) return fail(consumed.status());
-    data += *consumed;
-    size -= *consumed;
+    auto rep_bytes = StartLevels(out->rep_decoder_.get(), v2, rep_encoding, out->max_rep_, n,
+                                 b, 0, rep_v2);
+    if (!rep_bytes.ok()) return fail(rep_bytes.status());
+    auto def_bytes = StartLevels(out->def_decoder_.get(), v2, def_encoding, out->max_def_, n,
+                                 b, *rep_bytes, def_v2);
+    if (!def_bytes.ok()) return fail(def_bytes.status());
+    const int64_t values_start = *rep_bytes + *def_bytes;
+    out->values_start_ = values_start;
+    out->value_encoding_ = data_page.encoding();
+    const bool dictionary_indices = out->value_encoding_ == parquet::Encoding::RLE_DICTIONARY ||
+                                    out->value_encoding_ == parquet::Encoding::PLAIN_DICTIONARY;
+    if (out->value_encoding_ == parquet::Encoding::PLAIN) {
+      out->value_width_ = descr->physical_type() == parquet::Type::INT32 ||
+                                  descr->physical_type() == parquet::Type::FLOAT
+                              ? 4
+                              : 8;
+    } else if (dictionary_indices) {
+      if (Status st = b->Ensure(values_start + 1); !st.ok()) return fail(st);
+      out->bit_width_ = values_start < b->size() ? b->data()[values_start] : 0;
+      out->run_position_ = values_start + 1;
+    } else {
+      // Other encodings are decoded from the whole body.
+      if (Status st = b->Ensure(b->size()); !st.ok()) return fail(st);
+    }
     auto values = MakeValueStream(descr, data_page.encoding(), dictionary.get(),
-                                  dictionary_values, data, size, n, dtype);
+                                  dictionary_values, b->data() + values_start,
+                                  b->size() - values_start, n, dtype);
     if (!values.ok()) return fail(values.status());
     out->values_ = std::move(*values);
     const int64_t bytes = static_cast<int64_t>(n) * ItemSize(dtype);
@@ -249,11 +282,46 @@ arrow::Result<std::shared_ptr<PageCursor>> PageCursor::Make(
                                              MaxReaderBufferBytes()));
     // Uninitialized: the memory of a large page is touched only as far as it is decoded.
     ARROW_ASSIGN_OR_RAISE(out->output_, arrow::AllocateBuffer(bytes, ReaderMemoryPool()));
-    out->page_ = std::move(page);
+    out->body_ = std::move(body);
   } catch (const std::exception& error) {
     return Status::IOError(out->label_, ": ", error.what());
   }
   return out;
+}
+
+Status PageCursor::EnsureValuesLocked(int64_t values) {
+  constexpr int64_t kLookahead = 64;  // decoders read whole words ahead of their position
+  int64_t need = body_->size();
+  if (value_encoding_ == parquet::Encoding::PLAIN) {
+    need = values_start_ + values * value_width_;
+  } else if (value_encoding_ == parquet::Encoding::RLE_DICTIONARY ||
+             value_encoding_ == parquet::Encoding::PLAIN_DICTIONARY) {
+    // Walk the RLE / bit-packed run headers (the hybrid encoding's varint headers) until
+    // the runs cover `values`.
+    while (run_values_ < values && run_position_ < body_->size()) {
+      ARROW_RETURN_NOT_OK(body_->Ensure(run_position_ + 5));
+      uint64_t header = 0;
+      int64_t at = run_position_;
+      int shift = 0;
+      while (at < body_->size() && shift < 35) {
+        const uint8_t byte = body_->data()[at++];
+        header |= static_cast<uint64_t>(byte & 0x7f) << shift;
+        shift += 7;
+        if ((byte & 0x80) == 0) break;
+      }
+      const int64_t count = static_cast<int64_t>(header >> 1);
+      if (count == 0 || shift >= 35) {
+        run_position_ = body_->size();  // not what a writer emits: decode from the whole body
+        break;
+      }
+      const bool bit_packed = (header & 1) != 0;
+      const int64_t run_bytes = bit_packed ? count * bit_width_ : (bit_width_ + 7) / 8;
+      run_values_ += bit_packed ? count * 8 : count;
+      run_position_ = std::min(body_->size(), at + run_bytes);
+    }
+    need = run_position_;
+  }
+  return body_->Ensure(std::min(body_->size(), need + kLookahead));
 }
 
 Status PageCursor::DecodeUntil(int64_t until, const LevelCheck& check) {
@@ -272,12 +340,12 @@ Status PageCursor::DecodeUntil(int64_t until, const LevelCheck& check) {
     failure_ = Status::IOError(label_, ": ", error.what());
     return failure_;
   }
-  if (decoded_ == num_slots_ && page_ != nullptr) {
-    // Fully decoded: the decompressed page and the decoders are no longer needed.
+  if (decoded_ == num_slots_ && body_ != nullptr) {
+    // Fully decoded: the page's bytes and the decoders are no longer needed.
     values_.reset();
     rep_decoder_.reset();
     def_decoder_.reset();
-    page_.reset();
+    body_.reset();
     std::vector<int16_t>().swap(rep_);
     std::vector<int16_t>().swap(def_);
   }
@@ -297,8 +365,10 @@ Status PageCursor::DecodeBatchLocked(int64_t count, const LevelCheck& check) {
   if (max_def_ == 0) std::fill(def_.begin(), def_.end(), max_def_);
   ARROW_RETURN_NOT_OK(check(first_slot_ + decoded_, rep_, def_));
   const int64_t values = std::count(def_.begin(), def_.end(), max_def_);
+  ARROW_RETURN_NOT_OK(EnsureValuesLocked(values_decoded_ + values));
   uint8_t* out = output_->mutable_data() + decoded_ * ItemSize(dtype_);
   ARROW_RETURN_NOT_OK(values_->Next(values, def_, max_def_, out));
+  values_decoded_ += values;
   decoded_ += count;
   return Status::OK();
 }

@@ -18,6 +18,7 @@
 #include <parquet/column_reader.h>
 #include <parquet/schema.h>
 
+#include "omearrow/io/page_body.h"
 #include "omearrow/tensor/dtype.h"
 
 namespace omearrow::internal {
@@ -37,11 +38,13 @@ class ValueStream;
 // `until` may be read concurrently. A failed decode fails every later call.
 class PageCursor {
  public:
-  // `page` is the decompressed page; `dictionary` the column chunk's PLAIN dictionary
-  // page bytes (nullptr if none); `first_slot` the leaf slot of its first level entry;
-  // `label` names the page in errors.
+  // `header` is the data page as parquet's page reader parsed it (its header fields are
+  // used, not its bytes); `body` its bytes, decompressed as decoding needs them;
+  // `dictionary` the column chunk's PLAIN dictionary page bytes (nullptr if none);
+  // `first_slot` the leaf slot of its first level entry; `label` names the page in errors.
   static arrow::Result<std::shared_ptr<PageCursor>> Make(
-      std::shared_ptr<parquet::Page> page, const parquet::ColumnDescriptor* descr,
+      const parquet::Page& header, std::unique_ptr<PageBody> body,
+      const parquet::ColumnDescriptor* descr,
       std::shared_ptr<arrow::Buffer> dictionary, int32_t dictionary_values, DType dtype,
       int64_t first_slot, std::string label);
   ~PageCursor();
@@ -61,6 +64,8 @@ class PageCursor {
  private:
   PageCursor() = default;
   arrow::Status DecodeBatchLocked(int64_t count, const LevelCheck& check);
+  // Makes the body bytes of the first `values` values available.
+  arrow::Status EnsureValuesLocked(int64_t values);
 
   std::string label_;
   DType dtype_ = DType::kUInt16;
@@ -74,10 +79,19 @@ class PageCursor {
   int64_t decoded_ = 0;  // slots decoded, from the page's start
   arrow::Status failure_;
   // Released once the page is decoded to its end.
-  std::shared_ptr<parquet::Page> page_;
+  std::unique_ptr<PageBody> body_;
   std::unique_ptr<parquet::LevelDecoder> rep_decoder_, def_decoder_;
   std::unique_ptr<ValueStream> values_;
   std::vector<int16_t> rep_, def_;  // one batch of levels
+  int64_t values_decoded_ = 0;
+
+  // Where the values' bytes lie in the body (to decompress only as far as needed).
+  parquet::Encoding::type value_encoding_ = parquet::Encoding::PLAIN;
+  int64_t values_start_ = 0;
+  int64_t value_width_ = 0;       // PLAIN: bytes per value
+  int64_t run_position_ = 0;      // dictionary indices: end of the runs scanned so far
+  int64_t run_values_ = 0;        // values those runs hold
+  int bit_width_ = 0;
 };
 
 }  // namespace omearrow::internal
