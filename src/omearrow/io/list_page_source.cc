@@ -278,10 +278,14 @@ class ListPageSource final : public PixelSource {
     for (const int64_t n : starts_per_page) {
       layout.max_entries_per_page = std::max(layout.max_entries_per_page, n);
     }
-    layout.has_page_index = p_.metadata->RowGroup(p_.row_group)
-                                ->ColumnChunk(p_.leaf)
-                                ->GetOffsetIndexLocation()
-                                .has_value();
+    try {
+      layout.has_page_index = p_.metadata->RowGroup(p_.row_group)
+                                  ->ColumnChunk(p_.leaf)
+                                  ->GetOffsetIndexLocation()
+                                  .has_value();
+    } catch (const std::exception& error) {
+      return Status::IOError(p_.label, ": ", error.what());
+    }
     return layout;
   }
 
