@@ -107,13 +107,29 @@ class SharedLeafPages {
       ARROW_ASSIGN_OR_RAISE(auto pages, scan());
       std::lock_guard<std::mutex> lock(mutex_);
       entries_[key] = pages;
+      SweepLocked();
       return pages;
     });
   }
 
+  // Keys held (live or expired), for tests.
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return entries_.size();
+  }
+
  private:
+  // Drops expired entries once the map has doubled since the last sweep, so a process
+  // opening millions of files keeps only the tables still in use (amortized O(1)).
+  void SweepLocked() {
+    if (entries_.size() < 2 * after_last_sweep_ + 64) return;
+    std::erase_if(entries_, [](const auto& entry) { return entry.second.expired(); });
+    after_last_sweep_ = entries_.size();
+  }
+
   std::mutex mutex_;
   std::unordered_map<std::string, std::weak_ptr<const LeafPages>> entries_;
+  size_t after_last_sweep_ = 0;
   internal::LoadOnce<std::string, std::shared_ptr<const LeafPages>> loading_;
 };
 
@@ -415,6 +431,10 @@ class ListPageSource final : public PixelSource {
 };
 
 }  // namespace
+
+int64_t ListPageTableEntries() {
+  return static_cast<int64_t>(SharedLeafPages::Global().size());
+}
 
 arrow::Result<std::optional<ListPageLayout>> DescribeListPages(const PixelSource& source) {
   const auto* by_pages = dynamic_cast<const ListPageSource*>(&source);

@@ -72,6 +72,10 @@ struct ListPageLayout {
   bool has_page_index = false;       // the leaf has an offset index (not needed to read)
 };
 
+// Page tables the process keeps an entry for (in use, or expired and not yet swept):
+// bounded by about twice those in use, however many files were opened. For tests.
+int64_t ListPageTableEntries();
+
 // The page layout of `source` when it reads a row page by page; nullopt for any other
 // source. Scans the page headers if no read has yet.
 arrow::Result<std::optional<ListPageLayout>> DescribeListPages(const PixelSource& source);

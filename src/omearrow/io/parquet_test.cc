@@ -40,6 +40,12 @@ fs::path TempDir() {
   return dir;
 }
 
+arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenLocalFile(
+    const std::string& path) {
+  ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::ReadableFile::Open(path));
+  return file;
+}
+
 std::shared_ptr<const Image> FromDense(const DenseImage& dense) {
   return ImageFromStructArray(BuildRecord(dense, {}).ValueOrDie()).ValueOrDie();
 }
@@ -380,6 +386,28 @@ TEST(ParquetTest, PageCursorDecodesOnlyAsFarAsAsked) {
   EXPECT_OK(failing->DecodeUntil(10, refuse));
   EXPECT_STATUS_HAS(failing->DecodeUntil(plane, refuse), path + ": pixel page 0: refused");
   EXPECT_STATUS_HAS(failing->DecodeUntil(plane, count), "refused");
+}
+
+TEST(ParquetTest, PageTablesOfClosedFilesAreNotKeptForever) {
+  // Opens through an injected opener are keyed to themselves (as every fuzz input is):
+  // 600 opens must not leave 600 page table entries behind.
+  auto dense = MakeRandomImage(1, 1, 2, 8, 8, DType::kUInt16, 43);
+  ParquetWriteOptions options;
+  options.record.encoding = ChunkEncoding::kList;
+  const auto path = (TempDir() / "many_opens.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, path, options));
+  ParquetOpenOptions open_options;
+  open_options.open_file = [](const std::string& p) { return OpenLocalFile(p); };
+  const int64_t before = ListPageTableEntries();
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, open_options));
+    ViewOptions view_options;
+    view_options.selection.z = IndexSpec::Index(i % 2);
+    ASSERT_OK_AND_ASSIGN(auto view, TensorView::Make(opened.image, view_options));
+    ASSERT_OK_AND_ASSIGN(Tensor plane, view.Materialize());
+    ASSERT_EQ(reinterpret_cast<const uint16_t*>(plane.data)[9], dense.At(0, 0, i % 2, 1, 1));
+  }
+  EXPECT_LT(ListPageTableEntries() - before, 200);
 }
 
 TEST(ParquetTest, ListEncodingRefusesImagesBeyondInt32Offsets) {
