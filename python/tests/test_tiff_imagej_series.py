@@ -183,7 +183,9 @@ def test_imagej_virtual_stack_is_an_error(tmp_path):
     tifffile.imwrite(path, sample_pixels((5, 7), "uint16", seed=6), metadata=None,
                      description="ImageJ=1.54f\nimages=12\nchannels=2\nslices=6\n"
                                  "hyperstack=true\n")
-    with pytest.raises(ValueError, match="describes 12 pages but the file stores 1 page"):
+    with pytest.raises(ValueError, match=r"describes 12 pages but the file stores fewer, "
+                                         r"and the rest is not contiguous data after the "
+                                         r"first page \(the file ends after"):
         omearrow.open(path)
 
 
@@ -263,15 +265,60 @@ def test_shaped_without_axes_pages_are_z(tmp_path):
     assert_matches_tifffile(path, kind="shaped")
 
 
-def test_truncated_series_is_an_error(tmp_path):
+# (shape, dtype, writer options) of series written with truncate=True: one page stored,
+# the others as contiguous data after it.
+TRUNCATED = [
+    ((5, 30, 41), "uint16", {"photometric": "minisblack"}),
+    ((5, 30, 41), "float32", {"photometric": "minisblack", "byteorder": ">"}),
+    ((2, 3, 9, 8), "int16", {"photometric": "minisblack", "metadata": {"axes": "TCYX"}}),
+    ((4, 9, 8, 3), "uint8", {"photometric": "rgb"}),
+    ((4, 3, 9, 8), "uint16", {"photometric": "rgb", "planarconfig": "separate",
+                              "byteorder": ">"}),
+    ((3, 9, 8), "float64", {"photometric": "minisblack", "bigtiff": True}),
+]
+
+
+@pytest.mark.parametrize("shape,dtype,kwargs", TRUNCATED)
+def test_truncated_series_reads_every_page(tmp_path, shape, dtype, kwargs):
     path = tmp_path / "truncated.tif"
+    kwargs = dict(kwargs)
+    writer = {key: kwargs.pop(key) for key in ("byteorder", "bigtiff") if key in kwargs}
+    data = sample_pixels(shape, dtype, seed=len(shape))
+    after = sample_pixels((2, 9, 8), "uint8", seed=9)
+    with tifffile.TiffWriter(path, **writer) as tif:
+        tif.write(data, truncate=True, **kwargs)
+        tif.write(after, photometric="minisblack")
+    with tifffile.TiffFile(path) as tif:
+        assert len(tif.pages) == 3 and tif.series[0].shape == shape
+    assert_matches_tifffile(path, 0, kind="shaped")
+    # The series after it starts at the next page. (tifffile drops it when the truncated
+    # series claims more pages than the file has after its first one, so the written
+    # pixels are the oracle here.)
+    np.testing.assert_array_equal(full_array(omearrow.open(path, row=1))[0, 0], after)
+
+
+def test_imagej_truncated_hyperstack(tmp_path):
+    # What ImageJ writes for large stacks: one IFD, the planes contiguous after it.
+    path = tmp_path / "virtual.tif"
+    data = sample_pixels((2, 3, 2, 9, 8), "uint16", seed=3)
+    tifffile.imwrite(path, data, imagej=True, truncate=True, metadata={"axes": "TZCYX"})
+    with tifffile.TiffFile(path) as tif:
+        assert len(tif.pages) == 1
+    expected = assert_matches_tifffile(path, kind="imagej")
+    assert expected.shape == (2, 2, 3, 9, 8)
+
+
+def test_truncated_series_beyond_the_file_is_an_error(tmp_path):
+    path = tmp_path / "cut.tif"
     with tifffile.TiffWriter(path) as tif:
         tif.write(sample_pixels((5, 30, 41), "uint16", seed=1), truncate=True,
                   photometric="minisblack")
-    with tifffile.TiffFile(path) as tif:
-        assert len(tif.pages) == 1 and tif.series[0].shape == (5, 30, 41)
-    with pytest.raises(ValueError, match=r"describes 5 pages but the file stores 1 page.*"
-                                         r"truncate=True"):
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.truncate(size - 100)
+    with pytest.raises(ValueError, match=r"describes 5 pages but the file stores fewer, "
+                                         r"and the rest is not contiguous data after the "
+                                         r"first page \(the file ends after"):
         omearrow.open(path)
 
 

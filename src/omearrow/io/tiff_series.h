@@ -33,9 +33,9 @@ struct TiffSeries {
   std::vector<int64_t> page_axis_sizes;
   int64_t samples = 1;
   int64_t size_t = 1, size_c = 1, size_z = 1;  // size_c counts samples
-  // Pages the file stores for the series; fewer than num_pages() when the writer stored
-  // the rest as contiguous data after the first page (tifffile truncate=True, ImageJ
-  // virtual stacks), which is not read.
+  // Pages the file stores as IFDs for the series; fewer than num_pages() when the
+  // writer stored the rest as contiguous data after the first page (tifffile
+  // truncate=True, ImageJ stacks with one IFD; tiff_source reads those bytes).
   int64_t stored_pages = 1;
   // What recorded the series, for messages: "ImageJ description", "shaped description"
   // or "page shapes".

@@ -3,6 +3,7 @@
 #include <arrow/buffer.h>
 #include <arrow/status.h>
 #include <tiffio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -10,6 +11,7 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -501,6 +503,19 @@ arrow::Status CheckUncompressedFits(const std::string& path, int64_t ifd,
                          file_size, " bytes; the file is truncated or corrupt");
 }
 
+// Splits `plane_elements` pixels of `samples` interleaved samples of `item` bytes at
+// `source` into one plane per sample at `dest` (sample s at s * plane_elements * item).
+void SplitSamples(const uint8_t* source, int64_t plane_elements, int64_t samples,
+                  int64_t item, uint8_t* dest) {
+  for (int64_t s = 0; s < samples; ++s) {
+    uint8_t* plane = dest + s * plane_elements * item;
+    for (int64_t i = 0; i < plane_elements; ++i) {
+      std::memcpy(plane + i * item, source + (i * samples + s) * item,
+                  static_cast<size_t>(item));
+    }
+  }
+}
+
 // Decodes IFD `ifd` into samples_per_pixel planes of height × width elements, one after
 // the other (sample s at offset s * plane bytes).
 arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
@@ -540,17 +555,129 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
     // Interleaved samples: decode, then split into one plane per sample.
     ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> interleaved,
                           AllocateAligned(plane_bytes * samples));
-    const uint8_t* source = interleaved->mutable_data();
     ARROW_RETURN_NOT_OK(ReadSamplePlane(handle, path, file_size, ifd, info, 0,
                                         item * samples, interleaved->mutable_data()));
-    for (int64_t s = 0; s < samples; ++s) {
-      uint8_t* plane = data + s * plane_bytes;
-      for (int64_t i = 0; i < plane_elements; ++i) {
-        std::memcpy(plane + i * item, source + (i * samples + s) * item,
-                    static_cast<size_t>(item));
-      }
+    SplitSamples(interleaved->data(), plane_elements, samples, item, data);
+  }
+  return std::shared_ptr<arrow::Buffer>(std::move(out));
+}
+
+// Pages of a series stored as contiguous uncompressed data after its first page
+// (tifffile truncate=True, ImageJ virtual stacks): page p >= 1 is `page_bytes` bytes at
+// `offset` + p * page_bytes, laid out like the first page (IFD `first_ifd`). OpenTiff
+// numbers page p as plane index num_ifds + p - 1.
+struct ContiguousPages {
+  int64_t first_ifd = -1;
+  uint64_t offset = 0;  // of the first page's samples
+  int64_t page_bytes = 0;
+  int64_t count = 0;  // pages after the first
+};
+
+// The contiguous pages of a series of `num_pages` pages whose first page is IFD `ifd`,
+// when that page is uncompressed strips stored back to back and the file holds all
+// pages' bytes after it with no IFD inside them; else Invalid saying why not.
+arrow::Result<ContiguousPages> FindContiguousPages(TiffHandle* handle,
+                                                   const std::string& path,
+                                                   int64_t file_size,
+                                                   const std::vector<IfdInfo>& ifds,
+                                                   int64_t ifd, int64_t num_pages,
+                                                   const std::string& what) {
+  const IfdInfo& info = ifds[static_cast<size_t>(ifd)];
+  auto refuse = [&](const std::string& why) {
+    return Status::Invalid(path, ": the ", what, " of IFD ", ifd, " describes ", num_pages,
+                           " pages but the file stores fewer, and the rest is not "
+                           "contiguous data after the first page (", why, ")");
+  };
+  if (!info.dtype.has_value()) return IfdError(path, ifd, info);
+  if (info.compression != COMPRESSION_NONE) {
+    return refuse("the page is compressed with " + TiffCompressionName(info.compression));
+  }
+  if (info.tiled) return refuse("the page is tiled");
+  TIFF* tif = handle->get();
+  if (TIFFCurrentDirOffset(tif) != info.offset &&
+      TIFFSetSubDirectory(tif, info.offset) != 1) {
+    return Status::IOError(path, ": cannot read IFD ", ifd,
+                           LibtiffSuffix(handle->TakeErrors()));
+  }
+  const std::optional<int64_t> page_bytes =
+      CheckedProduct({int64_t{info.width}, int64_t{info.height},
+                      int64_t{info.samples_per_pixel}, ItemSize(*info.dtype)});
+  const std::optional<int64_t> total =
+      page_bytes.has_value() ? CheckedProduct({*page_bytes, num_pages}) : std::nullopt;
+  const uint32_t strips = TIFFNumberOfStrips(tif);
+  if (strips == 0 || !total.has_value()) return refuse("the page has no strips");
+  const uint64_t offset = TIFFGetStrileOffset(tif, 0);
+  uint64_t end = offset;
+  for (uint32_t strip = 0; strip < strips; ++strip) {
+    if (TIFFGetStrileOffset(tif, strip) != end || TIFFGetStrileByteCount(tif, strip) == 0) {
+      return refuse("its strips are not stored back to back");
+    }
+    end += TIFFGetStrileByteCount(tif, strip);
+  }
+  if (end - offset != static_cast<uint64_t>(*page_bytes)) {
+    return refuse("its strips hold " + std::to_string(end - offset) + " bytes, not " +
+                  std::to_string(*page_bytes));
+  }
+  if (offset > static_cast<uint64_t>(file_size) ||
+      static_cast<uint64_t>(*total) > static_cast<uint64_t>(file_size) - offset) {
+    return refuse("the file ends after " + std::to_string(file_size) + " bytes");
+  }
+  for (const IfdInfo& other : ifds) {
+    if (other.offset >= offset && other.offset < offset + static_cast<uint64_t>(*total)) {
+      return refuse("an IFD lies inside the data");
     }
   }
+  ContiguousPages out;
+  out.first_ifd = ifd;
+  out.offset = offset;
+  out.page_bytes = *page_bytes;
+  out.count = num_pages - 1;
+  return out;
+}
+
+// Reads contiguous page `page` (>= 1) of `pages` into samples_per_pixel planes, as
+// DecodeIfd does for a stored page.
+arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeContiguousPage(
+    TiffHandle* handle, const std::string& path, const ContiguousPages& pages,
+    const IfdInfo& info, int64_t page) {
+  const int64_t item = ItemSize(*info.dtype);
+  const int64_t samples = info.samples_per_pixel;
+  const int64_t plane_elements = int64_t{info.width} * int64_t{info.height};
+  ARROW_RETURN_NOT_OK(CheckAllocationBytes(
+      pages.page_bytes, path + ": reading page " + std::to_string(page) +
+                            " of the contiguous data after IFD " +
+                            std::to_string(pages.first_ifd)));
+  ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> raw,
+                        AllocateAligned(pages.page_bytes));
+  const int fd = TIFFFileno(handle->get());
+  // FindContiguousPages checked that every page lies inside the file.
+  const uint64_t start = pages.offset + static_cast<uint64_t>(page * pages.page_bytes);
+  int64_t done = 0;
+  while (done < pages.page_bytes) {
+    const ssize_t got = ::pread(fd, raw->mutable_data() + done,
+                                static_cast<size_t>(pages.page_bytes - done),
+                                static_cast<off_t>(start + static_cast<uint64_t>(done)));
+    if (got <= 0) {
+      return Status::IOError(path, ": cannot read page ", page,
+                             " of the contiguous data after IFD ", pages.first_ifd,
+                             got < 0 ? std::string(": ") + std::strerror(errno)
+                                     : std::string("; the file is truncated"));
+    }
+    done += got;
+  }
+  uint8_t* bytes = raw->mutable_data();
+  if (TIFFIsByteSwapped(handle->get()) && item > 1) {
+    const tmsize_t n = static_cast<tmsize_t>(pages.page_bytes / item);
+    if (item == 2) TIFFSwabArrayOfShort(reinterpret_cast<uint16_t*>(bytes), n);
+    if (item == 4) TIFFSwabArrayOfLong(reinterpret_cast<uint32_t*>(bytes), n);
+    if (item == 8) TIFFSwabArrayOfLong8(reinterpret_cast<uint64_t*>(bytes), n);
+  }
+  if (samples == 1 || info.planar_config == PLANARCONFIG_SEPARATE) {
+    return std::shared_ptr<arrow::Buffer>(std::move(raw));  // already plane by plane
+  }
+  ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> out,
+                        AllocateAligned(pages.page_bytes));
+  SplitSamples(raw->data(), plane_elements, samples, item, out->mutable_data());
   return std::shared_ptr<arrow::Buffer>(std::move(out));
 }
 
@@ -567,11 +694,13 @@ struct PlaneRef {
 class TiffPixelSource final : public PixelSource {
  public:
   TiffPixelSource(std::string path, int64_t file_size, std::vector<IfdInfo> ifds,
-                  std::vector<PlaneRef> planes, const PixelsMeta& meta, DType dtype,
-                  std::unique_ptr<TiffHandle> handle, const TiffOptions& options)
+                  ContiguousPages contiguous, std::vector<PlaneRef> planes,
+                  const PixelsMeta& meta, DType dtype, std::unique_ptr<TiffHandle> handle,
+                  const TiffOptions& options)
       : path_(std::move(path)),
         file_size_(file_size),
         ifds_(std::move(ifds)),
+        contiguous_(contiguous),
         planes_(std::move(planes)),
         dtype_(dtype),
         size_x_(meta.size_x),
@@ -581,7 +710,7 @@ class TiffPixelSource final : public PixelSource {
         size_t_(meta.size_t),
         pool_(path_, options.max_open_handles, std::move(handle)),
         cache_(options.decoded_plane_cache_bytes),
-        recent_(ifds_.size()) {}
+        recent_(ifds_.size() + static_cast<size_t>(contiguous_.count)) {}
 
   PixelEncoding encoding() const override { return PixelEncoding::kTiff; }
 
@@ -621,8 +750,14 @@ class TiffPixelSource final : public PixelSource {
       if (auto buffer = recent_[static_cast<size_t>(ifd)].lock()) return buffer;
     }
     ARROW_ASSIGN_OR_RAISE(std::unique_ptr<TiffHandle> handle, pool_.Acquire());
+    const int64_t num_ifds = static_cast<int64_t>(ifds_.size());
     auto decoded =
-        DecodeIfd(handle.get(), path_, file_size_, ifd, ifds_[static_cast<size_t>(ifd)]);
+        ifd >= num_ifds
+            ? DecodeContiguousPage(handle.get(), path_, contiguous_,
+                                   ifds_[static_cast<size_t>(contiguous_.first_ifd)],
+                                   ifd - num_ifds + 1)
+            : DecodeIfd(handle.get(), path_, file_size_, ifd,
+                        ifds_[static_cast<size_t>(ifd)]);
     // After an error the handle's state is unknown: close it rather than reuse it.
     pool_.Release(decoded.ok() ? std::move(handle) : nullptr);
     if (decoded.ok()) {
@@ -635,6 +770,8 @@ class TiffPixelSource final : public PixelSource {
   const std::string path_;
   const int64_t file_size_;
   const std::vector<IfdInfo> ifds_;
+  // Plane indices >= ifds_.size() are pages of this contiguous data.
+  const ContiguousPages contiguous_;
   const std::vector<PlaneRef> planes_;  // per (t, c, z): (t * size_c + c) * size_z + z
   const DType dtype_;
   const int64_t size_x_, size_y_, size_z_, size_c_, size_t_;
@@ -713,8 +850,7 @@ std::vector<TiffPageShape> PageShapes(const std::vector<IfdInfo>& ifds) {
 
 // Series `index` of a TIFF without OME-XML: the ImageJ hyperstack when IFD 0 has an
 // ImageJ description, else tifffile's shaped series, else the leading run of pages like
-// IFD 0 (one series). IndexError when `index` is out of range; Invalid when the series
-// is stored as contiguous data after its first page (not read).
+// IFD 0 (one series). IndexError when `index` is out of range.
 arrow::Result<SelectedSeries> SelectSeries(
     const std::string& path, const std::optional<std::string>& description,
     const std::vector<std::optional<std::string>>& shaped_descriptions,
@@ -748,15 +884,6 @@ arrow::Result<SelectedSeries> SelectSeries(
                               ")");
   }
   out.series = std::move(all[static_cast<size_t>(index)]);
-  const TiffSeries& series = out.series;
-  if (series.stored_pages < series.num_pages()) {
-    return Status::Invalid(
-        path, ": the ", series.recorded_by, " of IFD ", series.first_page, " describes ",
-        series.num_pages(), " pages but the file stores ", series.stored_pages,
-        series.stored_pages == 1 ? " page" : " pages",
-        " for them; the rest would be contiguous data after the first page (tifffile "
-        "truncate=True, ImageJ virtual stacks), which omearrow does not read");
-  }
   return out;
 }
 
@@ -868,6 +995,7 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
   info.name = FileName(path);
   PixelsMeta meta;
   std::vector<PlaneRef> planes;
+  ContiguousPages contiguous;
   const IfdInfo& first = ifds.front();
   DType dtype = DType::kUInt8;
 
@@ -994,10 +1122,17 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     if (selected.imagej.has_value()) {
       SetImageJPhysicalSizes(*selected.imagej, series_first, &meta);
     }
-    ARROW_RETURN_NOT_OK(CheckPlaneTable(path, meta, num_ifds));
+    if (series.stored_pages < series.num_pages()) {
+      ARROW_ASSIGN_OR_RAISE(
+          contiguous, FindContiguousPages(handle.get(), path, file_size, ifds,
+                                          series.first_page, series.num_pages(),
+                                          series.recorded_by));
+    }
+    ARROW_RETURN_NOT_OK(CheckPlaneTable(path, meta, num_ifds + contiguous.count));
     const std::string size_source = "the " + series.recorded_by + " (via IFD " +
                                     std::to_string(series.first_page) + ")";
-    for (int64_t page = 0; page < series.num_pages(); ++page) {
+    const int64_t checked_pages = contiguous.count > 0 ? 1 : series.num_pages();
+    for (int64_t page = 0; page < checked_pages; ++page) {
       const int64_t ifd = series.first_page + page;
       ARROW_RETURN_NOT_OK(CheckIfd(path, file_size, ifd, ifds[static_cast<size_t>(ifd)],
                                    series_first, meta.size_x, meta.size_y,
@@ -1008,8 +1143,11 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
       for (int64_t c = 0; c < meta.size_c; ++c) {
         for (int64_t z = 0; z < meta.size_z; ++z) {
           const TiffSeries::Location location = series.Locate(t, c, z);
+          const int64_t ifd = contiguous.count > 0 && location.page > 0
+                                  ? num_ifds + location.page - 1
+                                  : series.first_page + location.page;
           planes[static_cast<size_t>((t * meta.size_c + c) * meta.size_z + z)] =
-              PlaneRef{series.first_page + location.page, location.sample};
+              PlaneRef{ifd, location.sample};
         }
       }
     }
@@ -1017,7 +1155,7 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
   meta.type = std::string(DTypeName(dtype));
 
   auto source = std::make_shared<TiffPixelSource>(path, file_size, std::move(ifds),
-                                                  std::move(planes), meta, dtype,
+                                                  contiguous, std::move(planes), meta, dtype,
                                                   std::move(handle), options);
   return std::make_shared<const Image>(std::move(info), std::move(meta), std::nullopt,
                                        std::move(source), RecordOrigin::kOther);

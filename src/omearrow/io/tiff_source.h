@@ -48,9 +48,11 @@ struct TiffOptions {
 //   (1, 1, 1, Y, X); several pages of the same size and sample type are Z planes (pages
 //   after the first that differ end the stack and are ignored); a page with several
 //   samples (RGB) maps its samples to C.
-// A series that an ImageJ or shaped description sizes beyond the pages stored (data
-// stored contiguously after the first page: tifffile truncate=True, ImageJ virtual
-// stacks) is an Invalid error, never a shorter image.
+// A series that an ImageJ or shaped description sizes beyond the pages stored (tifffile
+// truncate=True, ImageJ stacks saved with one IFD) is read as uncompressed data stored
+// contiguously after its first page, laid out like it; when the file does not hold that
+// (compressed or tiled first page, strips not back to back, the file too short, an IFD
+// inside the data) it is an Invalid error, never a shorter image.
 //
 // pixels_meta.type is the file's sample type ("uint8", "int16", "float32", ...; not
 // widened); dimension_order is the OME-XML's ("XYZCT" for plain TIFF); info.id is the

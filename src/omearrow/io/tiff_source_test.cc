@@ -1212,7 +1212,8 @@ TEST_F(TiffSourceTest, ImageJHyperstackPagesAreTzc) {
   ASSERT_NO_FATAL_FAILURE(WriteTiff(short_path, expected, pages, options));
   EXPECT_PATH_ERROR(OpenTiff(short_path.string()).status(), short_path,
                     ": the ImageJ description of IFD 0 describes 12 pages but the file "
-                    "stores 5 pages for them");
+                    "stores fewer, and the rest is not contiguous data after the first page "
+                    "(an IFD lies inside the data)");
 }
 
 TEST_F(TiffSourceTest, ImageJRgbFramesAreT) {
@@ -1249,15 +1250,19 @@ TEST_F(TiffSourceTest, ShapedSeriesAreImages) {
   EXPECT_PATH_ERROR(OpenTiff(path.string(), {.image_index = 2}).status(), path,
                     ": image_index 2 is out of range: the file has 2 images");
 
-  // truncate=True: one stored page stands for five.
+  // truncate=True: one stored page stands for five, but the file does not hold them
+  // after it (the pages are compressed, or the file ends).
   options.page_descriptions = {R"({"shape": [5, 5, 7], "truncated": true})"};
   const fs::path truncated = dir_ / "truncated.tif";
   ASSERT_NO_FATAL_FAILURE(WriteTiff(truncated, all, ZPages(1), options));
   EXPECT_PATH_ERROR(OpenTiff(truncated.string()).status(), truncated,
                     ": the shaped description of IFD 0 describes 5 pages but the file "
-                    "stores 1 page for them; the rest would be contiguous data after the "
-                    "first page (tifffile truncate=True, ImageJ virtual stacks), which "
-                    "omearrow does not read");
+                    "stores fewer, and the rest is not contiguous data after the first "
+                    "page (the file ends after ");
+  options.compression = COMPRESSION_ADOBE_DEFLATE;
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(truncated, all, ZPages(1), options));
+  EXPECT_PATH_ERROR(OpenTiff(truncated.string()).status(), truncated,
+                    "(the page is compressed with Adobe Deflate (8))");
 }
 
 }  // namespace
