@@ -605,7 +605,8 @@ arrow::Result<ContiguousPages> FindContiguousPages(TiffHandle* handle,
   const std::optional<int64_t> total =
       page_bytes.has_value() ? CheckedProduct({*page_bytes, num_pages}) : std::nullopt;
   const uint32_t strips = TIFFNumberOfStrips(tif);
-  if (strips == 0 || !total.has_value()) return refuse("the page has no strips");
+  if (!total.has_value()) return refuse("the pages' bytes overflow 64 bits");
+  if (strips == 0) return refuse("the page has no strips");
   const uint64_t offset = TIFFGetStrileOffset(tif, 0);
   uint64_t end = offset;
   for (uint32_t strip = 0; strip < strips; ++strip) {
@@ -1005,6 +1006,11 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     OmeXmlParseOptions parse_options;
     parse_options.num_ifds = num_ifds;
     auto parsed = ParseOmeXml(*description, parse_options);
+    if (parsed.status().IsNotImplemented()) {
+      // OME-XML omearrow cannot follow (multi-file sets, ...): Invalid like every other
+      // file omearrow cannot read, so that Python raises ValueError as open() documents.
+      return Status::Invalid(path, ": ", parsed.status().message());
+    }
     if (!parsed.ok()) {
       return parsed.status().WithMessage(path, ": ", parsed.status().message());
     }

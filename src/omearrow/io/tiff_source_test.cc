@@ -1173,6 +1173,17 @@ TEST_F(TiffSourceTest, UnsupportedCodecsAndPredictorsAreNamedAtOpen) {
   EXPECT_PATH_ERROR(OpenTiff(packbits.string()).status(), packbits,
                     ": IFD 0 claims Predictor horizontal differencing (2) with PackBits "
                     "(32773) compression, which has no predictor stage");
+  // OME-XML omearrow cannot follow (a multi-file set) is Invalid too.
+  WriteOptions multi_file;
+  multi_file.description = OmeXmlFor(
+      image, "XYZCT", "float",
+      R"(<TiffData><UUID FileName="b.ome.tif">urn:uuid:beef</UUID></TiffData>)");
+  const fs::path set_member = dir_ / "a.ome.tif";
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(set_member, image, ZPages(1), multi_file));
+  const arrow::Status set_status = OpenTiff(set_member.string()).status();
+  EXPECT_EQ(set_status.code(), arrow::StatusCode::Invalid) << set_status.ToString();
+  EXPECT_PATH_ERROR(set_status, set_member,
+                    ": OME-XML: TiffData 0 refers to another file ('b.ome.tif')");
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
 }
 
