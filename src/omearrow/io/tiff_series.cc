@@ -94,7 +94,13 @@ arrow::Result<ShapedMeta> ParseShaped(const std::string& description, int64_t pa
 size_t PageDims(const std::vector<int64_t>& shape, const TiffPageShape& page) {
   const size_t n = shape.size();
   if (page.samples == 1) {
-    return n >= 2 && shape[n - 2] == page.height && shape[n - 1] == page.width ? 2 : 0;
+    // Trailing dimensions of size 1 (a samples axis of one) belong to the page too.
+    size_t ones = 0;
+    while (n - ones > 2 && shape[n - 1 - ones] == 1) ++ones;
+    const size_t end = n - ones;
+    return end >= 2 && shape[end - 2] == page.height && shape[end - 1] == page.width
+               ? 2 + ones
+               : 0;
   }
   if (n < 3) return 0;
   const bool match =

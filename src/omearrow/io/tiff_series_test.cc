@@ -225,6 +225,12 @@ TEST(TiffSeriesTest, ShapedAxes) {
                    Pages(2, Page(5, 4, 3, true))));
   EXPECT_EQ(separate[0].size_t, 2);
   EXPECT_EQ(separate[0].size_c, 3);
+  // A trailing samples axis of one.
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<TiffSeries> ones,
+      ShapedSeries(Descriptions(6, {{0, R"({"shape": [2, 3, 4, 5, 1], "axes": "TCYXS"})"}}),
+                   Pages(6, Page(5, 4))));
+  EXPECT_EQ(ones[0].page_axes, "TC");
   // The old "shape=(...)" form.
   ASSERT_OK_AND_ASSIGN(std::vector<TiffSeries> old,
                        ShapedSeries(Descriptions(3, {{0, "shape=(3, 4, 5)"}}),
