@@ -167,8 +167,8 @@ void TiffAndXmlSeeds(const fs::path& tiff_dir, const fs::path& xml_dir) {
                 "ImageJ=1.11a\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n"
                 "unit=micron\nspacing=0.5\n",
                 false, COMPRESSION_NONE);
-  WriteTiffSeed(tiff_dir / "shaped.tif", 3, 8, "{\"shape\": [3, 5, 6], \"axes\": \"ZYX\"}",
-                false, COMPRESSION_NONE);
+  WriteTiffSeed(tiff_dir / "shaped.tif", 3, 8,
+                "{\"shape\": [3, 5, 6], \"axes\": \"ZYX\"}", false, COMPRESSION_NONE);
   WriteTiffSeed(tiff_dir / "shaped-truncated.tif", 1, 8,
                 "{\"shape\": [2, 5, 6], \"truncated\": true}", false, COMPRESSION_NONE);
   const std::vector<std::pair<std::string, std::string>> docs = {

@@ -55,7 +55,8 @@ std::string DecodeEscapes(std::string_view text) {
 
 arrow::Result<int64_t> ParseCount(std::string_view key, std::string_view value) {
   int64_t out = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), out);
+  const auto [end, error] =
+      std::from_chars(value.data(), value.data() + value.size(), out);
   if (error != std::errc() || end != value.data() + value.size() || out < 1 ||
       out > kMaxCount) {
     return Status::Invalid("ImageJ description: ", key, "=", value,

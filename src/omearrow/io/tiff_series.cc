@@ -54,7 +54,8 @@ arrow::Result<ShapedMeta> ParseShaped(const std::string& description, int64_t pa
     while (!rest.empty()) {
       while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
       int64_t value = 0;
-      const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
+      const auto [end, error] =
+          std::from_chars(rest.data(), rest.data() + rest.size(), value);
       if (error != std::errc() || value < 0) {
         return Status::Invalid(where, " '", description, "' is not a list of sizes");
       }
@@ -132,7 +133,7 @@ arrow::Result<TiffSeries> ShapedToSeries(const ShapedMeta& meta, int64_t first_p
         sizes.push_back(meta.shape[i]);
       }
       size_t others = 0;
-      for (char& letter : leading) {
+      for (const char letter : leading) {
         if (letter != 'T' && letter != 'C' && letter != 'Z') ++others;
       }
       if (others == 1 && leading.find('Z') == std::string::npos) {
@@ -300,7 +301,8 @@ arrow::Result<std::vector<TiffSeries>> ShapedSeries(
   const int64_t num_pages = static_cast<int64_t>(pages.size());
   int64_t index = 0;
   while (index < num_pages) {
-    const std::optional<std::string>& description = descriptions[static_cast<size_t>(index)];
+    const std::optional<std::string>& description =
+        descriptions[static_cast<size_t>(index)];
     if (!description.has_value()) return std::vector<TiffSeries>{};
     ARROW_ASSIGN_OR_RAISE(ShapedMeta meta, ParseShaped(*description, index));
     const TiffPageShape& page = pages[static_cast<size_t>(index)];
@@ -308,7 +310,8 @@ arrow::Result<std::vector<TiffSeries>> ShapedSeries(
     const std::optional<int64_t> page_size =
         CheckedProduct({page.width, page.height, page.samples});
     if (page.width == 0 || page.height == 0 || page.samples == 0) {
-      return Status::Invalid("IFD ", index, " starts a shaped series but has no image size");
+      return Status::Invalid("IFD ", index,
+                             " starts a shaped series but has no image size");
     }
     if (!size.has_value() || !page_size.has_value()) {
       return Status::Invalid("IFD ", index, " shaped description: shape ",

@@ -71,7 +71,8 @@ TEST(TiffSeriesTest, MakeRejectsBadAxes) {
                 "series axes 'Q' are not distinct letters T, C, Z");
   EXPECT_STATUS(MakeTiffSeries(0, "Z", {0}, 1), Invalid, "series axis Z has size 0");
   EXPECT_STATUS(MakeTiffSeries(0, "TZ", {int64_t{1} << 40, int64_t{1} << 40}, 1),
-                Invalid, "series sizes [1099511627776, 1099511627776] x 1 samples overflow");
+                Invalid,
+                "series sizes [1099511627776, 1099511627776] x 1 samples overflow");
 }
 
 TEST(TiffSeriesTest, LeadingRunIsZ) {
@@ -122,7 +123,8 @@ TEST(TiffSeriesTest, ImageJHyperstackPagesAreTzc) {
 
 TEST(TiffSeriesTest, ImageJSamples) {
   // RGB frames: the samples are the channels.
-  ASSERT_OK_AND_ASSIGN(TiffSeries rgb, ImageJSeries(Hyperstack(4, 1, 1), Pages(4, Page(7, 5, 3))));
+  ASSERT_OK_AND_ASSIGN(TiffSeries rgb,
+                       ImageJSeries(Hyperstack(4, 1, 1), Pages(4, Page(7, 5, 3))));
   EXPECT_EQ((std::vector<int64_t>{rgb.size_t, rgb.size_c, rgb.size_z}),
             (std::vector<int64_t>{4, 3, 1}));
   // RGB declared as channels=3 (images counts frames x slices).
@@ -132,7 +134,8 @@ TEST(TiffSeriesTest, ImageJSamples) {
   EXPECT_EQ(d.size_c, 3);
   EXPECT_EQ(d.num_pages(), 4);
   // RGB pages per channel: C = channels x samples.
-  ASSERT_OK_AND_ASSIGN(TiffSeries cs, ImageJSeries(Hyperstack(2, 1, 3), Pages(6, Page(7, 5, 3))));
+  ASSERT_OK_AND_ASSIGN(TiffSeries cs,
+                       ImageJSeries(Hyperstack(2, 1, 3), Pages(6, Page(7, 5, 3))));
   EXPECT_EQ(cs.size_c, 9);
   EXPECT_EQ(cs.num_pages(), 6);
   EXPECT_EQ(cs.Locate(1, 7, 0).page, 5);
@@ -155,7 +158,8 @@ TEST(TiffSeriesTest, ImageJStackWithoutSizesIsZ) {
 }
 
 TEST(TiffSeriesTest, ImageJWithFewerPagesIsMarked) {
-  ASSERT_OK_AND_ASSIGN(TiffSeries s, ImageJSeries(Hyperstack(2, 3, 1), Pages(1, Page(7, 5))));
+  ASSERT_OK_AND_ASSIGN(TiffSeries s,
+                       ImageJSeries(Hyperstack(2, 3, 1), Pages(1, Page(7, 5))));
   EXPECT_EQ(s.num_pages(), 6);
   EXPECT_EQ(s.stored_pages, 1);
 }
@@ -228,8 +232,9 @@ TEST(TiffSeriesTest, ShapedAxes) {
   // A trailing samples axis of one.
   ASSERT_OK_AND_ASSIGN(
       std::vector<TiffSeries> ones,
-      ShapedSeries(Descriptions(6, {{0, R"({"shape": [2, 3, 4, 5, 1], "axes": "TCYXS"})"}}),
-                   Pages(6, Page(5, 4))));
+      ShapedSeries(
+          Descriptions(6, {{0, R"({"shape": [2, 3, 4, 5, 1], "axes": "TCYXS"})"}}),
+          Pages(6, Page(5, 4))));
   EXPECT_EQ(ones[0].page_axes, "TC");
   // The old "shape=(...)" form.
   ASSERT_OK_AND_ASSIGN(std::vector<TiffSeries> old,
@@ -266,7 +271,8 @@ TEST(TiffSeriesTest, NotShapedFallsBack) {
   for (const auto& descriptions :
        {Descriptions(4, {}), Descriptions(4, {{0, R"({"shape": [2, 30, 41]})"}}),
         Descriptions(4, {{0, R"({"shape": [7, 41]})"}})}) {
-    ASSERT_OK_AND_ASSIGN(std::vector<TiffSeries> series, ShapedSeries(descriptions, pages));
+    ASSERT_OK_AND_ASSIGN(std::vector<TiffSeries> series,
+                         ShapedSeries(descriptions, pages));
     EXPECT_TRUE(series.empty());
   }
 }
@@ -281,7 +287,8 @@ TEST(TiffSeriesTest, ShapedErrors) {
   EXPECT_STATUS(ShapedSeries(Descriptions(2, {{0, R"({"shape": "2x30x41"})"}}), pages),
                 Invalid, "IFD 0 shaped description has no \"shape\" list");
   EXPECT_STATUS(ShapedSeries(Descriptions(2, {{0, R"({"shape": [2, -30, 41]})"}}), pages),
-                Invalid, "IFD 0 shaped description \"shape\" [2,-30,41] is not a list of sizes");
+                Invalid,
+                "IFD 0 shaped description \"shape\" [2,-30,41] is not a list of sizes");
   EXPECT_STATUS(ShapedSeries(Descriptions(2, {{0, R"({"shape": [0, 30, 41]})"}}), pages),
                 Invalid, "IFD 0 shaped description: shape [0, 30, 41] is empty");
 }

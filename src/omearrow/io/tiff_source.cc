@@ -584,7 +584,8 @@ arrow::Result<ContiguousPages> FindContiguousPages(TiffHandle* handle,
                                                    const std::string& what) {
   const IfdInfo& info = ifds[static_cast<size_t>(ifd)];
   auto refuse = [&](const std::string& why) {
-    return Status::Invalid(path, ": the ", what, " of IFD ", ifd, " describes ", num_pages,
+    return Status::Invalid(path, ": the ", what, " of IFD ", ifd, " describes ",
+                           num_pages,
                            " pages but the file stores fewer, and the rest is not "
                            "contiguous data after the first page (", why, ")");
   };
@@ -610,7 +611,8 @@ arrow::Result<ContiguousPages> FindContiguousPages(TiffHandle* handle,
   const uint64_t offset = TIFFGetStrileOffset(tif, 0);
   uint64_t end = offset;
   for (uint32_t strip = 0; strip < strips; ++strip) {
-    if (TIFFGetStrileOffset(tif, strip) != end || TIFFGetStrileByteCount(tif, strip) == 0) {
+    if (TIFFGetStrileOffset(tif, strip) != end ||
+        TIFFGetStrileByteCount(tif, strip) == 0) {
       return refuse("its strips are not stored back to back");
     }
     end += TIFFGetStrileByteCount(tif, strip);
@@ -974,8 +976,9 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     if (!LibtiffUndoesPredictor(compression) &&
         (warnings.find("tag 317 ") != std::string::npos ||
          TIFFFindField(tif, TIFFTAG_PREDICTOR, TIFF_ANY) != nullptr)) {
-      raw_predictor = ReadRawTiffTag(path, TIFFCurrentDirOffset(tif), TIFFIsBigTIFF(tif) != 0,
-                                     TIFFIsBigEndian(tif) != 0, TIFFTAG_PREDICTOR);
+      raw_predictor =
+          ReadRawTiffTag(path, TIFFCurrentDirOffset(tif), TIFFIsBigTIFF(tif) != 0,
+                         TIFFIsBigEndian(tif) != 0, TIFFTAG_PREDICTOR);
     }
     ifds.push_back(ReadIfdInfo(tif, raw_predictor));
     if (TIFFLastDirectory(tif)) break;
@@ -1161,7 +1164,8 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
   meta.type = std::string(DTypeName(dtype));
 
   auto source = std::make_shared<TiffPixelSource>(path, file_size, std::move(ifds),
-                                                  contiguous, std::move(planes), meta, dtype,
+                                                  contiguous, std::move(planes), meta,
+                                                  dtype,
                                                   std::move(handle), options);
   return std::make_shared<const Image>(std::move(info), std::move(meta), std::nullopt,
                                        std::move(source), RecordOrigin::kOther);

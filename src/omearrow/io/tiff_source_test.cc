@@ -1145,8 +1145,8 @@ TEST_F(TiffSourceTest, UnsupportedCodecsAndPredictorsAreNamedAtOpen) {
   for (const auto& [code, name] : std::vector<std::pair<uint32_t, std::string>>{
            {34712, "JPEG 2000 (34712)"}, {52546, "JPEG XL (DNG) (52546)"},
            {50002, "JPEG XL (50002)"}}) {
-    const fs::path path = write("codec_" + std::to_string(code) + ".tif", COMPRESSION_NONE,
-                                PREDICTOR_NONE);
+    const fs::path path =
+        write("codec_" + std::to_string(code) + ".tif", COMPRESSION_NONE, PREDICTOR_NONE);
     ASSERT_NO_FATAL_FAILURE(PatchFirstIfdTag(path, TIFFTAG_COMPRESSION, code));
     const arrow::Status status = OpenTiff(path.string()).status();
     EXPECT_EQ(status.code(), arrow::StatusCode::Invalid) << status.ToString();
@@ -1223,8 +1223,8 @@ TEST_F(TiffSourceTest, ImageJHyperstackPagesAreTzc) {
   ASSERT_NO_FATAL_FAILURE(WriteTiff(short_path, expected, pages, options));
   EXPECT_PATH_ERROR(OpenTiff(short_path.string()).status(), short_path,
                     ": the ImageJ description of IFD 0 describes 12 pages but the file "
-                    "stores fewer, and the rest is not contiguous data after the first page "
-                    "(an IFD lies inside the data)");
+                    "stores fewer, and the rest is not contiguous data after the first "
+                    "page (an IFD lies inside the data)");
 }
 
 TEST_F(TiffSourceTest, ImageJRgbFramesAreT) {
@@ -1253,7 +1253,7 @@ TEST_F(TiffSourceTest, ShapedSeriesAreImages) {
     const int64_t first = index == 0 ? 0 : 3, count = index == 0 ? 3 : 2;
     DenseImage expected = MakeRandomImage(1, 1, count, 5, 7, DType::kUInt16, 0);
     for (int64_t z = 0; z < count; ++z) {
-      std::memcpy(expected.bytes.data() + (expected.PlanePtr(0, 0, z) - expected.bytes.data()),
+      std::memcpy(expected.bytes.data() + expected.Offset(0, 0, z, 0, 0) * 2,
                   all.PlanePtr(0, 0, first + z), 5 * 7 * 2);
     }
     ASSERT_NO_FATAL_FAILURE(ExpectPixels(image, expected));
