@@ -66,10 +66,15 @@ def assert_matches_tifffile(path, index: int = 0, kind: str | None = None) -> np
     assert image.shape == expected.shape
     assert image.dtype == expected.dtype
     np.testing.assert_array_equal(full_array(image), expected)
-    # One plane and a crop through a lazy view read the same pixels.
+    # One plane, and a crop of two channels, through lazy views read the same pixels.
     t, z = expected.shape[0] - 1, expected.shape[2] // 2
     np.testing.assert_array_equal(
         image.tensor_view(t=t, z=z, layout="CYX").to_numpy(), expected[t, :, z]
+    )
+    channels = [expected.shape[1] - 1, 0]
+    np.testing.assert_array_equal(
+        image.tensor_view(t=t, z=z, c=channels, roi=(1, 1, 3, 2), layout="CYX").to_numpy(),
+        expected[t, channels, z, 1:3, 1:4],
     )
     return expected
 
