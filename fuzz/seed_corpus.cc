@@ -145,8 +145,9 @@ arrow::Status ListPageSeeds(const fs::path& parquet_dir) {
   return arrow::Status::OK();
 }
 
-// A small TIFF: `pages` 8-bit or 16-bit pages of 6x5, optionally with an OME-XML
-// description, strips or tiles, optionally compressed.
+// A small TIFF: `pages` 8-bit or 16-bit pages of 6x5, optionally with a description
+// (OME-XML, ImageJ, tifffile shaped) on the first page, strips or tiles, optionally
+// compressed.
 void WriteTiffSeed(const fs::path& path, int pages, int bits, const std::string& description,
                    bool tiled, uint16_t compression) {
   TIFF* tif = TIFFOpen(path.c_str(), "w");
@@ -216,6 +217,15 @@ void TiffAndXmlSeeds(const fs::path& tiff_dir, const fs::path& xml_dir) {
   WriteTiffSeed(tiff_dir / "stack-tiled.tif", 3, 16, "", true, COMPRESSION_ADOBE_DEFLATE);
   WriteTiffSeed(tiff_dir / "ome.tif", 2, 8, no_tiffdata, false, COMPRESSION_LZW);
   WriteTiffSeed(tiff_dir / "ome-tiffdata.tif", 3, 16, tiffdata, false, COMPRESSION_NONE);
+  // Series an ImageJ description or tifffile shaped descriptions record.
+  WriteTiffSeed(tiff_dir / "imagej.tif", 4, 16,
+                "ImageJ=1.11a\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n"
+                "unit=micron\nspacing=0.5\n",
+                false, COMPRESSION_NONE);
+  WriteTiffSeed(tiff_dir / "shaped.tif", 3, 8,
+                "{\"shape\": [3, 5, 6], \"axes\": \"ZYX\"}", false, COMPRESSION_NONE);
+  WriteTiffSeed(tiff_dir / "shaped-truncated.tif", 1, 8,
+                "{\"shape\": [2, 5, 6], \"truncated\": true}", false, COMPRESSION_NONE);
   const std::vector<std::pair<std::string, std::string>> docs = {
       {"no-tiffdata", "\x82" + no_tiffdata},
       {"tiffdata", "\x83" + tiffdata},

@@ -182,6 +182,9 @@ arrow::Status RunDemo(const std::string& directory, bool small) {
                 1e3 * seconds, tiles / seconds);
   }
   std::printf("\nDone. Try: omearrow info %s\n", zstd_path.c_str());
+  std::printf(
+      "omearrow info/convert/bench also open OME-TIFF, Fiji/ImageJ hyperstacks (TZCYX "
+      "from the ImageJ description), tifffile multi-series TIFFs and plain TIFF.\n");
   return arrow::Status::OK();
 }
 
