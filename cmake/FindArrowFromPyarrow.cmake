@@ -19,7 +19,7 @@ execute_process(
   OUTPUT_STRIP_TRAILING_WHITESPACE)
 if(NOT _omearrow_pa_rc EQUAL 0)
   message(FATAL_ERROR "Cannot import pyarrow with ${Python_EXECUTABLE}: ${_omearrow_pa_err}\n"
-                      "Run `make venv` (or pip install the pinned pyarrow) first.")
+                      "Run `make bootstrap` (or pip install the pyarrow version pyproject.toml pins) first.")
 endif()
 string(REPLACE "\n" ";" _omearrow_pa_out "${_omearrow_pa_out}")
 list(GET _omearrow_pa_out 0 PYARROW_VERSION)

@@ -2,10 +2,12 @@
 // calls the C++ core and converts results; errors go through status.h's table.
 #include <nanobind/nanobind.h>
 
+#include "omearrow/util/version.h"
 #include "types.h"
 
 NB_MODULE(_core, m) {
   m.doc() = "C++ core of omearrow (tensor views of OME-Arrow images).";
+  m.attr("__version__") = omearrow::kVersion;  // the library's version (VERSION file)
   omearrow::python::RegisterImage(m);
   omearrow::python::RegisterView(m);
   omearrow::python::RegisterDLPack(m);

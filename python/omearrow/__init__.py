@@ -19,7 +19,9 @@ from omearrow._lazy import LazyTensorView
 from omearrow._tensor import TensorView
 from omearrow import meta
 
-__version__ = "0.1.0"
+# The C++ library's version, from the repository's VERSION file like the wheel's metadata
+# and `omearrow --version`.
+__version__: str = _core.__version__
 __all__ = [
     "LazyTensorView",
     "OmeImage",

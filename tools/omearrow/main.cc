@@ -4,11 +4,13 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "omearrow/util/version.h"
 
 int main(int argc, char** argv) {
   using omearrow::cli::InputSelection;
   CLI::App app{"omearrow: OME-Arrow microscopy images as tensors"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("omearrow ") + omearrow::kVersion);
 
   InputSelection input;
   auto add_input = [&input](CLI::App* command) {

@@ -1,0 +1,65 @@
+# What `cmake --install` installs.
+#
+# A wheel build (scikit-build-core sets SKBUILD): only the Python package's files, the
+# extension (python/CMakeLists.txt) and the `omearrow` CLI as omearrow/_bin/omearrow, which
+# the console script runs (python/omearrow/_cli.py); both find libarrow in the installed
+# pyarrow next to the package.
+#
+# Otherwise the C++ package: headers under include/omearrow, the static library, the CLI in
+# bin/, and lib/cmake/omearrow/ with omearrowConfig.cmake, its version file, the exported
+# target omearrow::omearrow and FindArrowFromPyarrow.cmake (Arrow comes from the same
+# pyarrow wheel as at build time; the config checks that its libarrow ABI matches).
+if(SKBUILD)
+  set_target_properties(omearrow_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../../pyarrow")
+  install(TARGETS omearrow_cli RUNTIME DESTINATION omearrow/_bin)
+  return()
+endif()
+
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+set(OMEARROW_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/omearrow")
+
+install(TARGETS omearrow EXPORT omearrowTargets
+        ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
+        LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/src/omearrow/"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/omearrow"
+        FILES_MATCHING PATTERN "*.h"
+        PATTERN "testing" EXCLUDE)
+install(FILES "${PROJECT_BINARY_DIR}/generated/omearrow/util/version.h"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/omearrow/util")
+# The installed CLI finds libarrow in the pyarrow it was built against.
+set_target_properties(omearrow_cli PROPERTIES INSTALL_RPATH "${PYARROW_LIBRARY_DIR}")
+install(TARGETS omearrow_cli RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+
+install(EXPORT omearrowTargets NAMESPACE omearrow::
+        DESTINATION "${OMEARROW_INSTALL_CMAKEDIR}")
+configure_package_config_file(
+  "${PROJECT_SOURCE_DIR}/cmake/omearrowConfig.cmake.in"
+  "${PROJECT_BINARY_DIR}/omearrowConfig.cmake"
+  INSTALL_DESTINATION "${OMEARROW_INSTALL_CMAKEDIR}")
+# 0.x: a minor release may break the API, so only the same MAJOR.MINOR is compatible.
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/omearrowConfigVersion.cmake"
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES "${PROJECT_BINARY_DIR}/omearrowConfig.cmake"
+              "${PROJECT_BINARY_DIR}/omearrowConfigVersion.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/FindArrowFromPyarrow.cmake"
+        DESTINATION "${OMEARROW_INSTALL_CMAKEDIR}")
+
+if(OMEARROW_BUILD_TESTS AND NOT OMEARROW_SANITIZE)
+  # Installs this build into a scratch prefix, then configures, builds and runs the
+  # out-of-tree example examples/consumer against it (cmake/TestInstalledPackage.cmake).
+  # Not in sanitizer builds: the consumer would need their runtime flags.
+  add_test(NAME install_consumer_example
+           COMMAND "${CMAKE_COMMAND}"
+                   "-DBUILD_DIR=${PROJECT_BINARY_DIR}"
+                   "-DSOURCE_DIR=${PROJECT_SOURCE_DIR}"
+                   "-DWORK_DIR=${PROJECT_BINARY_DIR}/install-test"
+                   "-DPython_EXECUTABLE=${Python_EXECUTABLE}"
+                   "-DGENERATOR=${CMAKE_GENERATOR}"
+                   -P "${PROJECT_SOURCE_DIR}/cmake/TestInstalledPackage.cmake")
+  set_tests_properties(install_consumer_example PROPERTIES
+    PASS_REGULAR_EXPRESSION
+    "omearrow-consumer: omearrow ${PROJECT_VERSION}, shape \\[1, 1, 5, 167, 439\\] [a-z0-9]+, crop \\[8, 16\\] float32.*installed CLI: omearrow ${PROJECT_VERSION}"
+    TIMEOUT 900)
+endif()
