@@ -4,7 +4,7 @@ PYTHON   := $(CURDIR)/.venv/bin/python
 JOBS     ?= 2
 CMAKE_ARGS := -G Ninja -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all bootstrap build build-asan build-tsan python-install test test-cpp test-asan test-tsan test-python demo bench clean format build-fuzz fuzz fuzz-ci
+.PHONY: all bootstrap build build-asan build-tsan python-install test test-wheel test-cpp test-asan test-tsan test-python demo bench clean format build-fuzz fuzz fuzz-ci
 
 all: build
 
@@ -56,6 +56,12 @@ python-install: bootstrap
 test-python: python-install
 	$(PYTHON) -m pytest python/tests -q
 
+# The sdist and the manylinux wheel (auditwheel: libtiff/pugixml bundled, libarrow from
+# pyarrow), installed binary-only into a fresh venv and smoke-tested from outside the tree
+# (scripts/test_wheel.sh). Reuses the extension build of python-install; about a minute.
+test-wheel: python-install
+	./scripts/test_wheel.sh
+
 # libFuzzer harnesses (fuzz/) built with clang + ASan/UBSan in build-fuzz. `make fuzz`
 # runs each for FUZZ_SECONDS; `make fuzz-ci` (part of `make test`) for FUZZ_CI_SECONDS.
 # Results go to build-fuzz/fuzz-stats.tsv; a crash fails the target.
@@ -74,7 +80,7 @@ fuzz: build-fuzz
 fuzz-ci: build-fuzz
 	./scripts/fuzz.sh $(FUZZ_CI_SECONDS)
 
-test: test-cpp test-asan test-tsan test-python fuzz-ci
+test: test-cpp test-asan test-tsan test-python test-wheel fuzz-ci
 
 demo: build
 	./build/omearrow demo --dir build/demo
@@ -86,4 +92,4 @@ format:
 	clang-format -i $$(git ls-files "src/*.h" "src/*.cc" "fuzz/*.cc" "tools/*.cc" "python/bindings/*")
 
 clean:
-	rm -rf build build-asan build-tsan build-python build-fuzz
+	rm -rf build build-asan build-tsan build-python build-fuzz build-wheel
