@@ -28,6 +28,12 @@ list(GET _omearrow_pa_out 2 PYARROW_LIBRARY_DIR)
 list(GET _omearrow_pa_out 3 PYARROW_SO_VERSION)
 
 foreach(_lib arrow arrow_compute parquet)
+  # A build directory reused with another interpreter (pip's isolated build environments
+  # live in temporary directories) must not keep the previous pyarrow's library.
+  string(FIND "${PYARROW_${_lib}_LIBRARY}" "${PYARROW_LIBRARY_DIR}/" _omearrow_at)
+  if(NOT _omearrow_at EQUAL 0)
+    unset(PYARROW_${_lib}_LIBRARY CACHE)
+  endif()
   find_library(PYARROW_${_lib}_LIBRARY
                NAMES lib${_lib}.so.${PYARROW_SO_VERSION}
                PATHS "${PYARROW_LIBRARY_DIR}" NO_DEFAULT_PATH)
