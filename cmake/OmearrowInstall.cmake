@@ -63,3 +63,18 @@ if(OMEARROW_BUILD_TESTS AND NOT OMEARROW_SANITIZE)
     "omearrow-consumer: omearrow ${PROJECT_VERSION}, shape \\[1, 1, 5, 167, 439\\] [a-z0-9]+, crop \\[8, 16\\] float32.*installed CLI: omearrow ${PROJECT_VERSION}"
     TIMEOUT 900)
 endif()
+
+if(OMEARROW_BUILD_TESTS)
+  # `pip install .` on a machine without the native -dev packages: configuring stops with
+  # a message naming each missing library and its Debian package (OmearrowNativeDeps.cmake).
+  # CMAKE_DISABLE_FIND_PACKAGE_<name> makes find_package miss them here.
+  add_test(NAME native_deps_message
+           COMMAND "${CMAKE_COMMAND}" -S "${PROJECT_SOURCE_DIR}"
+                   -B "${PROJECT_BINARY_DIR}/native-deps-test" -G "${CMAKE_GENERATOR}"
+                   "-DPython_EXECUTABLE=${Python_EXECUTABLE}"
+                   -DOMEARROW_BUILD_TESTS=OFF -DOMEARROW_BUILD_BENCHMARKS=OFF
+                   -DCMAKE_DISABLE_FIND_PACKAGE_TIFF=ON
+                   -DCMAKE_DISABLE_FIND_PACKAGE_pugixml=ON)
+  set_tests_properties(native_deps_message PROPERTIES PASS_REGULAR_EXPRESSION
+    "native libraries not found:[ \n]*libtiff \\(Debian package libtiff-dev\\)[ \n]*pugixml \\(Debian package libpugixml-dev\\)[ \n]*On Debian/Ubuntu: sudo apt-get install")
+endif()
