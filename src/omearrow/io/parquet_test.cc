@@ -87,6 +87,18 @@ class CountingFile : public arrow::io::RandomAccessFile {
   std::atomic<int64_t>* bytes_;
 };
 
+// Open options for row `row` whose reads are counted into `bytes`.
+ParquetOpenOptions CountingOpen(int64_t row, std::atomic<int64_t>* bytes) {
+  ParquetOpenOptions options;
+  options.row = row;
+  options.open_file = [bytes](const std::string& p)
+      -> arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> {
+    ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::ReadableFile::Open(p));
+    return std::make_shared<CountingFile>(file, bytes);
+  };
+  return options;
+}
+
 struct RoundTrip {
   const char* name;
   ChunkEncoding encoding;
@@ -165,14 +177,7 @@ TEST(ParquetTest, ReadingAPlaneReadsOnlyItsChunkBytes) {
   ASSERT_OK(WriteParquet(images, path, options));
   const int64_t file_size = static_cast<int64_t>(fs::file_size(path));
   std::atomic<int64_t> bytes{0};
-  ParquetOpenOptions open_options;
-  open_options.row = 1;
-  open_options.open_file = [&](const std::string& p)
-      -> arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> {
-    ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::ReadableFile::Open(p));
-    return std::make_shared<CountingFile>(file, &bytes);
-  };
-  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, open_options));
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, CountingOpen(1, &bytes)));
   const int64_t metadata_bytes = bytes.load();
   const int64_t plane_bytes = 256 * 256 * 2;
   const int64_t row_payload = 8 * plane_bytes;
@@ -279,14 +284,7 @@ TEST(ParquetTest, ListPlaneReadsOnlyItsRowsPixelPages) {
   const auto path = (TempDir() / "list_counting.ome.parquet").string();
   ASSERT_OK(WriteParquet(images, path, options));
   std::atomic<int64_t> bytes{0};
-  ParquetOpenOptions open_options;
-  open_options.row = 1;
-  open_options.open_file = [&](const std::string& p)
-      -> arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> {
-    ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::ReadableFile::Open(p));
-    return std::make_shared<CountingFile>(file, &bytes);
-  };
-  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, open_options));
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, CountingOpen(1, &bytes)));
   const int64_t metadata_bytes = bytes.load();
   // The row's payload: the chunks' pixel leaf of row group 1.
   auto reader = parquet::ParquetFileReader::OpenFile(path);
