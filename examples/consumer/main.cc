@@ -1,7 +1,7 @@
 // omearrow-consumer: a program built against the installed omearrow package
-// (find_package(omearrow), omearrow::omearrow). Opens an image file lazily, reads the whole
-// image and a float32 crop through views, and prints what it read.
-// Usage: omearrow-consumer IMAGE [--column C] — exits 1 with the error on bad input.
+// (find_package(omearrow), omearrow::omearrow). Opens an image file lazily, reads the
+// whole image and a float32 crop through views, and prints what it read.
+// Usage: omearrow-consumer IMAGE — exits 1 with the error on bad input.
 #include <cstdio>
 #include <cstring>
 #include <string>
