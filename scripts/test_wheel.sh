@@ -13,6 +13,8 @@
 #  5. runs python/wheel_smoke/smoke_installed.py with that environment's interpreter from a
 #     scratch directory outside the source tree.
 # Output in build-wheel/ (dist/: sdist + raw wheel; wheelhouse/: the repaired wheel).
+# WHEEL=path/to/omearrow-*.whl skips steps 1-2 and repairs and tests that wheel instead
+# (e.g. one from an isolated `python -m build`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,23 +26,27 @@ fail() { echo "test-wheel: FAILED: $*" >&2; exit 1; }
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
-echo "test-wheel: sdist and wheel (reusing build-python/)"
-"$PYTHON" -m build --sdist --no-isolation --outdir "$OUT/dist" . > "$OUT/sdist.log" 2>&1 ||
-  { cat "$OUT/sdist.log"; fail "python -m build --sdist"; }
-"$PYTHON" -m pip wheel --no-build-isolation --no-deps -q -w "$OUT/dist" . ||
-  fail "pip wheel"
+if [[ -n ${WHEEL:-} ]]; then
+  mkdir -p "$OUT/dist" && cp "$WHEEL" "$OUT/dist/" || fail "no wheel $WHEEL"
+else
+  echo "test-wheel: sdist and wheel (reusing build-python/)"
+  "$PYTHON" -m build --sdist --no-isolation --outdir "$OUT/dist" . > "$OUT/sdist.log" 2>&1 ||
+    { cat "$OUT/sdist.log"; fail "python -m build --sdist"; }
+  "$PYTHON" -m pip wheel --no-build-isolation --no-deps -q -w "$OUT/dist" . ||
+    fail "pip wheel"
 
-sdist=$OUT/dist/omearrow-$VERSION.tar.gz
-[[ -f $sdist ]] || fail "no sdist $sdist"
-listing=$(tar tzf "$sdist")
-for file in VERSION CHANGELOG.md pyproject.toml CMakeLists.txt cmake/FindArrowFromPyarrow.cmake \
-            cmake/OmearrowNativeDeps.cmake src/omearrow/tensor_view.h \
-            src/omearrow/util/version.h.in python/omearrow/__init__.py \
-            python/bindings/module.cc tools/omearrow/main.cc; do
-  grep -qx "omearrow-$VERSION/$file" <<< "$listing" || fail "sdist lacks $file"
-done
-if grep -E "^omearrow-$VERSION/(\.venv|build|build-[a-z-]+)/" <<< "$listing" | head -3 | grep .; then
-  fail "sdist holds build trees"
+  sdist=$OUT/dist/omearrow-$VERSION.tar.gz
+  [[ -f $sdist ]] || fail "no sdist $sdist"
+  listing=$(tar tzf "$sdist")
+  for file in VERSION CHANGELOG.md pyproject.toml CMakeLists.txt cmake/FindArrowFromPyarrow.cmake \
+              cmake/OmearrowNativeDeps.cmake src/omearrow/tensor_view.h \
+              src/omearrow/util/version.h.in python/omearrow/__init__.py \
+              python/bindings/module.cc tools/omearrow/main.cc; do
+    grep -qx "omearrow-$VERSION/$file" <<< "$listing" || fail "sdist lacks $file"
+  done
+  if grep -qE "^omearrow-$VERSION/(\.venv|build|build-[a-z-]+)/" <<< "$listing"; then
+    fail "sdist holds build trees"
+  fi
 fi
 
 so_version=$("$PYTHON" -c "import pyarrow; print(pyarrow.cpp_build_info.so_version)")
@@ -50,7 +56,7 @@ so_version=$("$PYTHON" -c "import pyarrow; print(pyarrow.cpp_build_info.so_versi
   "$OUT"/dist/omearrow-"$VERSION"-*.whl > "$OUT/repair.log" 2>&1 ||
   { cat "$OUT/repair.log"; fail "auditwheel repair"; }
 wheel=$(ls "$OUT"/wheelhouse/omearrow-"$VERSION"-*-manylinux_*.whl) || fail "no manylinux wheel"
-contents=$(unzip -Z1 "$wheel")
+contents=$("$PYTHON" -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$wheel")
 for lib in libtiff libpugixml; do
   grep -q "^omearrow.libs/$lib-" <<< "$contents" || fail "$lib not bundled"
 done
