@@ -244,7 +244,7 @@ def validate_records(data: object, stream: bool, strict: bool, max_problems: int
     Validates every record of an Arrow struct array (or, with stream=True, a stream of them): (number of records, [(row, field path, message), ...]).
     """
 
-def crops(image: Image, centers: Annotated[NDArray[numpy.float64], dict(shape=(None, 2))], height: int, width: int, *, t: object, z: object, c: object, dtype: str | None, boundary: str, fill: float, output: str, warnings: list) -> object:
+def crops(image: Image, centers: Annotated[NDArray[numpy.float64], dict(shape=(None, 2))], height: int, width: int, *, t: object, z: object, c: object, dtype: str | None, boundary: str, fill: float, output: str, out: numpy.ndarray | None, warnings: list) -> object:
     """
-    Crops of (height, width) around centers[i] = (y, x) from one (t, z): a C-contiguous (N, C, height, width) array (output='numpy') or a DLPackObject (output='dlpack'). Runs without the GIL, in parallel over crops; warnings are appended to `warnings`.
+    Crops of (height, width) around centers[i] = (y, x) from one (t, z): a C-contiguous (N, C, height, width) array (output='numpy') or a DLPackObject (output='dlpack'). With `out` (a writable C-contiguous array of that shape and dtype) the crops are written there and None is returned. Runs without the GIL, in parallel over crops; warnings are appended to `warnings`.
     """

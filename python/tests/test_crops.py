@@ -227,3 +227,43 @@ def test_crops_release_the_gil_and_run_concurrently():
         thread.join()
     for result in results:
         np.testing.assert_array_equal(result, want)
+
+
+def test_crops_into_out_buffer_reused():
+    pixels = sample_pixels((1, 2, 1, 40, 40), np.uint16, seed=9)
+    record = make_record(pixels, encoding="bytes_zstd", chunk_shape=(1, 16, 16))
+    out = np.full((5, 2, 6, 7), 12345, dtype=np.uint16)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        centers = rng.uniform(-5, 45, size=(5, 2))
+        result = omearrow.crops(record, centers, (6, 7), fill=1, out=out)
+        assert result is out
+        np.testing.assert_array_equal(out, reference_crops(pixels, centers, (6, 7), fill=1))
+    as_float = np.zeros((5, 2, 6, 7), dtype=np.float32)
+    omearrow.crops(record, centers, (6, 7), dtype="float32", out=as_float)
+    np.testing.assert_array_equal(as_float, reference_crops(pixels, centers, (6, 7),
+                                                            dtype=np.float32))
+
+
+@pytest.mark.parametrize(
+    "out, error, match",
+    [
+        (np.zeros((2, 2, 6, 7), np.uint16), ValueError, r"shape \(5, 2, 6, 7\) and dtype uint16, got shape \(2, 2, 6, 7\)"),
+        (np.zeros((5, 2, 6, 7), np.int16), ValueError, "got shape .* and dtype int16"),
+        (np.zeros((5, 2, 7, 6), np.uint16).transpose(0, 1, 3, 2), ValueError, "C-contiguous"),
+        (np.zeros((5, 2, 6, 7), ">u2"), ValueError, "native byte order"),
+        ([0] * 5, TypeError, "out must be a numpy.ndarray"),
+    ],
+)
+def test_crops_bad_out(out, error, match):
+    record = make_record(sample_pixels((1, 2, 1, 20, 20), np.uint16))
+    with pytest.raises(error, match=match):
+        omearrow.crops(record, np.ones((5, 2)), (6, 7), out=out)
+
+
+def test_crops_read_only_out_is_rejected():
+    record = make_record(sample_pixels((1, 1, 1, 20, 20), np.uint16))
+    out = np.zeros((1, 1, 2, 2), np.uint16)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="writable"):
+        omearrow.crops(record, [(1, 1)], 2, out=out)

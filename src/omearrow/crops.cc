@@ -456,4 +456,27 @@ arrow::Result<Tensor> Crops(const Image& image, std::span<const double> centers_
   return tensor;
 }
 
+Status CropsIntoBuffer(const Image& image, std::span<const double> centers_yx,
+                       const CropOptions& options, uint8_t* out, int64_t capacity,
+                       std::span<const int64_t> out_shape, DType out_dtype,
+                       Warnings* warnings) {
+  ARROW_ASSIGN_OR_RAISE(CropPlan plan, PlanCrops(image, centers_yx, options));
+  if (warnings != nullptr) {
+    warnings->insert(warnings->end(), plan.warnings.begin(), plan.warnings.end());
+  }
+  const std::vector<int64_t> shape = plan.shape();
+  if (out_dtype != plan.dtype ||
+      !std::equal(shape.begin(), shape.end(), out_shape.begin(), out_shape.end())) {
+    std::string got;
+    for (size_t i = 0; i < out_shape.size(); ++i) {
+      got += (i ? ", " : "") + std::to_string(out_shape[i]);
+    }
+    return Status::Invalid("crops: out must be a C-contiguous array of shape (", shape[0],
+                           ", ", shape[1], ", ", shape[2], ", ", shape[3], ") and dtype ",
+                           DTypeName(plan.dtype), ", got shape (", got, ") and dtype ",
+                           DTypeName(out_dtype));
+  }
+  return CropsInto(image, plan, out, capacity, options);
+}
+
 }  // namespace omearrow

@@ -92,4 +92,13 @@ arrow::Status CropsInto(const Image& image, const CropPlan& plan, uint8_t* out,
 arrow::Result<Tensor> Crops(const Image& image, std::span<const double> centers_yx,
                             const CropOptions& options, Warnings* warnings = nullptr);
 
+// Crops() into caller memory (e.g. a buffer reused across training steps, so its pages
+// are not faulted in again on every call): `out` must be C-contiguous `out_shape` of
+// `out_dtype` equal to the plan's (N, C, height, width) and dtype — Invalid naming both
+// otherwise — and hold `capacity` >= CropBytes bytes.
+arrow::Status CropsIntoBuffer(const Image& image, std::span<const double> centers_yx,
+                              const CropOptions& options, uint8_t* out, int64_t capacity,
+                              std::span<const int64_t> out_shape, DType out_dtype,
+                              Warnings* warnings = nullptr);
+
 }  // namespace omearrow

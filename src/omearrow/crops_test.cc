@@ -316,6 +316,35 @@ TEST(CropsTest, BadArgumentsAreClearErrors) {
                                   Crops(*image, centers, capped));
 }
 
+TEST(CropsTest, IntoCallerBufferChecksShapeAndDtype) {
+  const auto dense = MakeRandomImage(1, 2, 1, 30, 30, DType::kUInt16, 6);
+  auto image = MakeImage(dense);
+  const std::vector<double> centers = {0, 0, 15, 15, 29.5, 3};
+  CropOptions options;
+  options.height = 5;
+  options.width = 4;
+  std::vector<uint8_t> buffer(3 * 2 * 5 * 4 * 2, 0xAB);
+  const std::vector<int64_t> shape = {3, 2, 5, 4};
+  ASSERT_OK(CropsIntoBuffer(*image, centers, options, buffer.data(),
+                            static_cast<int64_t>(buffer.size()), shape, DType::kUInt16));
+  Tensor view;
+  view.data = buffer.data();
+  view.dtype = DType::kUInt16;
+  view.shape = shape;
+  view.strides = {80, 40, 8, 2};
+  ExpectCrops(view, dense, centers, 0, 0, {0, 1}, 5, 4, CropBoundary::kPad, 0, "into");
+  EXPECT_CODE_HAS(Invalid, "got shape (3, 2, 4, 5) and dtype uint16",
+                  CropsIntoBuffer(*image, centers, options, buffer.data(),
+                                  static_cast<int64_t>(buffer.size()),
+                                  std::vector<int64_t>{3, 2, 4, 5}, DType::kUInt16));
+  EXPECT_CODE_HAS(Invalid, "and dtype int16",
+                  CropsIntoBuffer(*image, centers, options, buffer.data(),
+                                  static_cast<int64_t>(buffer.size()), shape, DType::kInt16));
+  EXPECT_CODE_HAS(Invalid, "bytes of output",
+                  CropsIntoBuffer(*image, centers, options, buffer.data(), 10, shape,
+                                  DType::kUInt16));
+}
+
 // A source whose two blocks overlap (the later wins), to pin the per-crop path.
 class OverlappingSource : public PixelSource {
  public:
