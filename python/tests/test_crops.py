@@ -267,3 +267,34 @@ def test_crops_read_only_out_is_rejected():
     out.flags.writeable = False
     with pytest.raises(ValueError, match="writable"):
         omearrow.crops(record, [(1, 1)], 2, out=out)
+
+
+@pytest.mark.parametrize("encoding", ["list", "bytes"])
+def test_crops_from_list_and_byte_files(tmp_path, encoding):
+    pixels = sample_pixels((1, 2, 2, 50, 60), np.uint16, seed=12)
+    path = tmp_path / f"{encoding}.ome.parquet"
+    omearrow.write_parquet(omearrow.from_numpy(pixels, dim_order="TCZYX"), path,
+                           encoding=encoding, chunk_shape=(1, 16, 16))
+    centers = border_centers(50, 60, 9, 9, n_random=50)
+    for boundary in ("pad", "shift"):
+        got = omearrow.crops(path, centers, 9, z=1, c=[1, 0], boundary=boundary, fill=3)
+        np.testing.assert_array_equal(
+            got, reference_crops(pixels, centers, (9, 9), z=1, c=[1, 0], boundary=boundary,
+                                 fill=3))
+
+
+@pytest.mark.parametrize("which", ["jump", "tiff"])
+def test_crops_of_real_files_equal_slicing_their_full_view(which):
+    from files_support import JUMP, JUMP_COLUMN, TESTDATA
+
+    if which == "jump":  # the JUMP / CytoDataFrame file: 72x84 single-cell crops
+        image = omearrow.open(JUMP, column=JUMP_COLUMN)
+    else:
+        image = omearrow.open(TESTDATA / "multi-channel.ome.tiff")
+    _, size_c, _, size_y, size_x = image.shape
+    full = image.tensor_view(t=0, z=0, layout="CYX").to_numpy()
+    pixels = full[None, :, None]  # (T, C, Z, Y, X)
+    centers = border_centers(size_y, size_x, 16, 20, n_random=30)
+    got = omearrow.crops(image, centers, (16, 20), fill=0)
+    assert got.shape == (len(centers), size_c, 16, 20)
+    np.testing.assert_array_equal(got, reference_crops(pixels, centers, (16, 20)))
