@@ -43,6 +43,11 @@ void RegisterView(nb::module_& m) {
       .def_prop_ro("strides",
                    [](const PyView& s) { return ToTuple(Unwrap(s.view.strides())); },
                    "Byte strides in layout order (those of to_array(contiguous=False)).")
+      .def_prop_ro(
+          "canonical_is_contiguous",
+          [](const PyView& s) { return Unwrap(s.view.geometry()).CanonicalIsContiguous(); },
+          "True when to_array(contiguous=False) is C-contiguous in the layout (no axis "
+          "permuted, no channel skipped).")
       .def_prop_ro("warnings", [](const PyView& s) { return ToPyWarnings(s.view.warnings()); },
                    "(category, message) pairs raised while building the view.")
       .def_prop_ro(

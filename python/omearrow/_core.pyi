@@ -65,6 +65,12 @@ class View:
         """Byte strides in layout order (those of to_array(contiguous=False))."""
 
     @property
+    def canonical_is_contiguous(self) -> bool:
+        """
+        True when to_array(contiguous=False) is C-contiguous in the layout (no axis permuted, no channel skipped).
+        """
+
+    @property
     def warnings(self) -> list:
         """(category, message) pairs raised while building the view."""
 

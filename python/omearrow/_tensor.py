@@ -235,6 +235,10 @@ class TensorView:
             np.ndarray: Array in the requested layout.
         """
         arr = self._array
+        if arr is None and contiguous and not self._view.canonical_is_contiguous:
+            # One pass straight into the layout's C order: the canonical array would only
+            # be copied again (the reference caches it; nothing observable depends on it).
+            return self._view.to_array(True)
         if arr is None:
             arr = self._array = self._view.to_array(False)
         if contiguous and not arr.flags.c_contiguous:
