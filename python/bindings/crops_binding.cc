@@ -1,13 +1,13 @@
 // _core.crops: many fixed-size crops around a table of centers in one call.
-#include <optional>
-#include <span>
-#include <string>
-#include <vector>
-
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "convert.h"
 #include "omearrow/crops.h"
@@ -67,10 +67,9 @@ void RegisterCrops(nb::module_& m) {
           arrow::Status status;
           {
             nb::gil_scoped_release release;
-            status = CropsIntoBuffer(*image.image, values, options,
-                                     static_cast<uint8_t*>(out->data()),
-                                     static_cast<int64_t>(out->nbytes()), shape, out_dtype,
-                                     &raised);
+            status = CropsIntoBuffer(
+                *image.image, values, options, static_cast<uint8_t*>(out->data()),
+                static_cast<int64_t>(out->nbytes()), shape, out_dtype, &raised);
           }
           for (nb::handle w : ToPyWarnings(raised)) warnings.append(w);
           ThrowIfError(status);
@@ -90,11 +89,13 @@ void RegisterCrops(nb::module_& m) {
       nb::kw_only(), nb::arg("t").none(), nb::arg("z").none(), nb::arg("c").none(),
       nb::arg("dtype").none(), nb::arg("boundary"), nb::arg("fill"), nb::arg("output"),
       nb::arg("out").none(), nb::arg("warnings"),
-      nb::sig("def crops(image: Image, centers: numpy.ndarray[dtype=float64, shape=(*, 2)], "
-              "height: int, width: int, *, t: object, z: object, c: object, "
-              "dtype: str | None, boundary: str, fill: float, output: str, "
-              "out: numpy.ndarray | None, warnings: list) -> object"),
-      "Crops of (height, width) around centers[i] = (y, x) from one (t, z): a C-contiguous "
+      nb::sig(
+          "def crops(image: Image, centers: numpy.ndarray[dtype=float64, shape=(*, 2)], "
+          "height: int, width: int, *, t: object, z: object, c: object, "
+          "dtype: str | None, boundary: str, fill: float, output: str, "
+          "out: numpy.ndarray | None, warnings: list) -> object"),
+      "Crops of (height, width) around centers[i] = (y, x) from one (t, z): a "
+      "C-contiguous "
       "(N, C, height, width) array (output='numpy') or a DLPackObject (output='dlpack'). "
       "With `out` (a writable C-contiguous array of that shape and dtype) the crops are "
       "written there and None is returned. Runs without the GIL, in parallel over crops; "

@@ -47,7 +47,8 @@ Status CheckFill(double fill, DType dtype) {
   if (!IsIntegerDType(dtype)) return Status::OK();
   const int bits = ItemSize(dtype) * 8;
   const double lo = IsSignedDType(dtype) ? -std::ldexp(1.0, bits - 1) : 0.0;
-  const double hi = IsSignedDType(dtype) ? std::ldexp(1.0, bits - 1) : std::ldexp(1.0, bits);
+  const double hi =
+      IsSignedDType(dtype) ? std::ldexp(1.0, bits - 1) : std::ldexp(1.0, bits);
   if (!std::isfinite(fill) || std::floor(fill) != fill || fill < lo || fill >= hi) {
     return Status::Invalid("crops: fill ", Num(fill), " is not representable in ",
                            DTypeName(dtype));
@@ -96,7 +97,8 @@ struct Piece {
 };
 
 // Appends the part of `block` inside `inside` (unless empty); returns its pixel count.
-int64_t AddPiece(const PlaneBlock& block, const Rect& inside, std::vector<Piece>* pieces) {
+int64_t AddPiece(const PlaneBlock& block, const Rect& inside,
+                 std::vector<Piece>* pieces) {
   Piece p{&block, std::max(block.rect.y, inside.y),
           std::min(block.rect.y + block.rect.height, inside.y + inside.height),
           std::max(block.rect.x, inside.x),
@@ -137,7 +139,8 @@ struct CellGrid {
   Rect CellRect(int64_t cell, const PixelsMeta& meta) const {
     const int64_t r = cell / cols, col = cell % cols;
     const int64_t y = r * cell_h, x = col * cell_w;
-    return Rect{y, x, std::min(cell_h, meta.size_y - y), std::min(cell_w, meta.size_x - x)};
+    return Rect{y, x, std::min(cell_h, meta.size_y - y),
+                std::min(cell_w, meta.size_x - x)};
   }
 };
 
@@ -157,7 +160,8 @@ struct CropKernel {
 
   Rect Inside(int64_t i) const {
     const PixelsMeta& meta = image.pixels_meta();
-    const int64_t y0 = plan.y0[static_cast<size_t>(i)], x0 = plan.x0[static_cast<size_t>(i)];
+    const int64_t y0 = plan.y0[static_cast<size_t>(i)],
+                  x0 = plan.x0[static_cast<size_t>(i)];
     const int64_t ya = std::clamp<int64_t>(y0, 0, meta.size_y);
     const int64_t yb = std::clamp<int64_t>(y0 + plan.height, 0, meta.size_y);
     const int64_t xa = std::clamp<int64_t>(x0, 0, meta.size_x);
@@ -170,8 +174,10 @@ struct CropKernel {
     for (int64_t i = 0; i < plan.num_crops(); ++i) {
       const Rect in = Inside(i);
       if (in.height <= 0 || in.width <= 0) continue;
-      for (int64_t r = in.y / grid.cell_h; r <= (in.y + in.height - 1) / grid.cell_h; ++r) {
-        for (int64_t c = in.x / grid.cell_w; c <= (in.x + in.width - 1) / grid.cell_w; ++c) {
+      for (int64_t r = in.y / grid.cell_h; r <= (in.y + in.height - 1) / grid.cell_h;
+           ++r) {
+        for (int64_t c = in.x / grid.cell_w; c <= (in.x + in.width - 1) / grid.cell_w;
+             ++c) {
           int32_t& slot = cell_slot[static_cast<size_t>(r * grid.cols + c)];
           if (slot < 0) {
             slot = static_cast<int32_t>(touched.size());
@@ -182,15 +188,16 @@ struct CropKernel {
     }
   }
 
-  PlaneIndex Plane(size_t channel) const { return PlaneIndex{plan.t, plan.c[channel], plan.z}; }
+  PlaneIndex Plane(size_t channel) const {
+    return PlaneIndex{plan.t, plan.c[channel], plan.z};
+  }
 
   Status Fetch(int64_t task) {
     const size_t channel = static_cast<size_t>(task) / touched.size();
     const int64_t cell = touched[static_cast<size_t>(task) % touched.size()];
     Fetched& f = fetched[static_cast<size_t>(task)];
-    return image.source().GetPlaneBlocks(Plane(channel),
-                                         grid.CellRect(cell, image.pixels_meta()),
-                                         &f.blocks, &f.pins);
+    return image.source().GetPlaneBlocks(
+        Plane(channel), grid.CellRect(cell, image.pixels_meta()), &f.blocks, &f.pins);
   }
 
   // The pieces of channel `channel` inside `in`, gathered from the fetched cells (each
@@ -199,12 +206,14 @@ struct CropKernel {
     int64_t covered = 0;
     const size_t base = channel * touched.size();
     for (int64_t r = in.y / grid.cell_h; r <= (in.y + in.height - 1) / grid.cell_h; ++r) {
-      for (int64_t c = in.x / grid.cell_w; c <= (in.x + in.width - 1) / grid.cell_w; ++c) {
+      for (int64_t c = in.x / grid.cell_w; c <= (in.x + in.width - 1) / grid.cell_w;
+           ++c) {
         const int32_t slot = cell_slot[static_cast<size_t>(r * grid.cols + c)];
         for (const PlaneBlock& block : fetched[base + static_cast<size_t>(slot)].blocks) {
-          const bool seen = std::any_of(pieces->begin(), pieces->end(), [&](const Piece& p) {
-            return p.block->rect.y == block.rect.y && p.block->rect.x == block.rect.x;
-          });
+          const bool seen =
+              std::any_of(pieces->begin(), pieces->end(), [&](const Piece& p) {
+                return p.block->rect.y == block.rect.y && p.block->rect.x == block.rect.x;
+              });
           if (!seen) covered += AddPiece(block, in, pieces);
         }
       }
@@ -216,7 +225,8 @@ struct CropKernel {
   Status CopyCrop(int64_t i, size_t channel, uint8_t* dst, std::vector<Piece>* pieces,
                   Fetched* scratch) const {
     const int64_t h = plan.height, w = plan.width;
-    const int64_t y0 = plan.y0[static_cast<size_t>(i)], x0 = plan.x0[static_cast<size_t>(i)];
+    const int64_t y0 = plan.y0[static_cast<size_t>(i)],
+                  x0 = plan.x0[static_cast<size_t>(i)];
     const Rect in = Inside(i);
     if (in.height <= 0 || in.width <= 0) {
       FillRow(dst, h * w, fill_value, itemsize);
@@ -240,9 +250,10 @@ struct CropKernel {
     if (per_crop_fetch) {
       scratch->blocks.clear();
       scratch->pins.clear();
-      ARROW_RETURN_NOT_OK(
-          image.source().GetPlaneBlocks(Plane(channel), in, &scratch->blocks, &scratch->pins));
-      for (const PlaneBlock& block : scratch->blocks) covered += AddPiece(block, in, pieces);
+      ARROW_RETURN_NOT_OK(image.source().GetPlaneBlocks(
+          Plane(channel), in, &scratch->blocks, &scratch->pins));
+      for (const PlaneBlock& block : scratch->blocks)
+        covered += AddPiece(block, in, pieces);
       may_overlap = pieces->size() > 1;
     } else {
       covered = GatherPieces(channel, in, pieces);
@@ -259,7 +270,8 @@ struct CropKernel {
       const internal::RowCopyFn copy = internal::GetRowCopy(block.dtype, plan.dtype);
       const int64_t width = p.x1 - p.x0;
       const uint8_t* src = block.data + ((p.y0 - block.rect.y) * block.row_stride +
-                                         (p.x0 - block.rect.x)) * src_itemsize;
+                                         (p.x0 - block.rect.x)) *
+                                            src_itemsize;
       uint8_t* d = inside + ((p.y0 - in.y) * w + (p.x0 - in.x)) * itemsize;
       for (int64_t y = p.y0; y < p.y1; ++y) {
         copy(src, d, width, 1);
@@ -300,8 +312,10 @@ arrow::Result<CropPlan> PlanCrops(const Image& image, std::span<const double> ce
                            " values");
   }
   CropPlan plan;
-  ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> t, NormalizeIndex(options.t, meta.size_t, "t"));
-  ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> z, NormalizeIndex(options.z, meta.size_z, "z"));
+  ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> t,
+                        NormalizeIndex(options.t, meta.size_t, "t"));
+  ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> z,
+                        NormalizeIndex(options.z, meta.size_z, "z"));
   if (t.size() != 1) {
     return Status::Invalid("crops: t must select one time point, got ", t.size());
   }
@@ -356,11 +370,11 @@ arrow::Result<CropPlan> PlanCrops(const Image& image, std::span<const double> ce
       case CropBoundary::kError:
         if (y0 < 0 || x0 < 0 || y0 + options.height > meta.size_y ||
             x0 + options.width > meta.size_x) {
-          return Status::Invalid("crops: crop ", i, " (center y=", Num(cy), ", x=", Num(cx),
-                                 ") covers rows [", y0, ", ", y0 + options.height,
-                                 ") and columns [", x0, ", ", x0 + options.width,
-                                 "), outside the image of ", meta.size_y, " rows and ",
-                                 meta.size_x, " columns (boundary='error')");
+          return Status::Invalid(
+              "crops: crop ", i, " (center y=", Num(cy), ", x=", Num(cx),
+              ") covers rows [", y0, ", ", y0 + options.height, ") and columns [", x0,
+              ", ", x0 + options.width, "), outside the image of ", meta.size_y,
+              " rows and ", meta.size_x, " columns (boundary='error')");
         }
         break;
     }
@@ -393,8 +407,8 @@ Status CropsInto(const Image& image, const CropPlan& plan, uint8_t* out, int64_t
   if (bytes == 0) return Status::OK();
   CropKernel kernel(image, plan);
   const double fill = plan.fill;
-  internal::GetRowCopy(DType::kFloat64, plan.dtype)(reinterpret_cast<const uint8_t*>(&fill),
-                                                    kernel.fill_value, 1, 1);
+  internal::GetRowCopy(DType::kFloat64, plan.dtype)(
+      reinterpret_cast<const uint8_t*>(&fill), kernel.fill_value, 1, 1);
   int threads = options.max_threads <= 0 ? DefaultParallelism() : options.max_threads;
   if (bytes < options.parallel_threshold_bytes) threads = 1;
 
@@ -409,9 +423,9 @@ Status CropsInto(const Image& image, const CropPlan& plan, uint8_t* out, int64_t
   }
   const int64_t crop_bytes = plan.height * plan.width * kernel.itemsize;
   // Groups of crops per task: about 8 tasks per thread, at least 64 KiB of output each.
-  const int64_t per_task =
-      std::max<int64_t>({1, (n + 8 * threads - 1) / (8 * threads),
-                         (int64_t{64} << 10) / std::max<int64_t>(1, crop_bytes * channels)});
+  const int64_t per_task = std::max<int64_t>(
+      {1, (n + 8 * threads - 1) / (8 * threads),
+       (int64_t{64} << 10) / std::max<int64_t>(1, crop_bytes * channels)});
   const int64_t tasks = (n + per_task - 1) / per_task;
   return ParallelFor(tasks, threads, [&](int64_t task) -> Status {
     std::vector<Piece> pieces;
@@ -419,8 +433,9 @@ Status CropsInto(const Image& image, const CropPlan& plan, uint8_t* out, int64_t
     const int64_t end = std::min(n, (task + 1) * per_task);
     for (int64_t i = task * per_task; i < end; ++i) {
       for (size_t ch = 0; ch < channels; ++ch) {
-        uint8_t* dst = out + (i * static_cast<int64_t>(channels) + static_cast<int64_t>(ch)) *
-                                 crop_bytes;
+        uint8_t* dst =
+            out +
+            (i * static_cast<int64_t>(channels) + static_cast<int64_t>(ch)) * crop_bytes;
         ARROW_RETURN_NOT_OK(kernel.CopyCrop(i, ch, dst, &pieces, &scratch));
       }
     }
@@ -450,8 +465,8 @@ arrow::Result<Tensor> Crops(const Image& image, std::span<const double> centers_
   tensor.dtype = plan.dtype;
   tensor.shape = shape;
   const int64_t itemsize = ItemSize(plan.dtype);
-  tensor.strides = {shape[1] * shape[2] * shape[3] * itemsize, shape[2] * shape[3] * itemsize,
-                    shape[3] * itemsize, itemsize};
+  tensor.strides = {shape[1] * shape[2] * shape[3] * itemsize,
+                    shape[2] * shape[3] * itemsize, shape[3] * itemsize, itemsize};
   tensor.is_copy = true;
   return tensor;
 }

@@ -2,14 +2,14 @@
 // of cell centers from segmentation) cut from one (t, z) of an image in one call.
 #pragma once
 
+#include <arrow/result.h>
+#include <arrow/status.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
-
-#include <arrow/result.h>
-#include <arrow/status.h>
 
 #include "omearrow/image.h"
 #include "omearrow/selection.h"
@@ -32,8 +32,8 @@ arrow::Result<CropBoundary> ParseCropBoundary(std::string_view text);
 // [floor(cy) - height / 2, floor(cy) - height / 2 + height) and columns likewise (integer
 // division), before the boundary rule.
 struct CropOptions {
-  int64_t height = 0;  // >= 1
-  int64_t width = 0;   // >= 1
+  int64_t height = 0;                 // >= 1
+  int64_t width = 0;                  // >= 1
   IndexSpec t = IndexSpec::Index(0);  // must select exactly one time point
   IndexSpec z = IndexSpec::Index(0);  // must select exactly one z slice
   IndexSpec c;                        // channels, in order (default: all)

@@ -1,11 +1,11 @@
 #include "omearrow/crops.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "omearrow/testing/gtest_util.h"
 #include "omearrow/testing/record_builder.h"
@@ -13,11 +13,12 @@
 namespace omearrow {
 namespace {
 
-// Asserts that `expr` failed with status code `expected_code` and a message containing `fragment`.
-#define EXPECT_CODE_HAS(expected_code, fragment, expr)                          \
-  do {                                                                          \
-    const ::arrow::Status _st = ::omearrow::testing::ToStatus(expr);            \
-    EXPECT_EQ(_st.code(), ::arrow::StatusCode::expected_code) << _st.ToString(); \
+// Asserts that `expr` failed with status code `expected_code` and a message containing
+// `fragment`.
+#define EXPECT_CODE_HAS(expected_code, fragment, expr)                            \
+  do {                                                                            \
+    const ::arrow::Status _st = ::omearrow::testing::ToStatus(expr);              \
+    EXPECT_EQ(_st.code(), ::arrow::StatusCode::expected_code) << _st.ToString();  \
     EXPECT_NE(_st.message().find(fragment), std::string::npos) << _st.ToString(); \
   } while (false)
 
@@ -41,8 +42,9 @@ void ExpectCrops(const Tensor& tensor, const DenseImage& dense,
                  CropBoundary boundary, double fill, const std::string& label,
                  const std::vector<std::array<int64_t, 3>>& missing = {}) {
   const size_t n = centers.size() / 2;
-  ASSERT_EQ(tensor.shape, (std::vector<int64_t>{static_cast<int64_t>(n),
-                                                static_cast<int64_t>(channels.size()), h, w}))
+  ASSERT_EQ(tensor.shape,
+            (std::vector<int64_t>{static_cast<int64_t>(n),
+                                  static_cast<int64_t>(channels.size()), h, w}))
       << label;
   ASSERT_TRUE(tensor.is_c_contiguous()) << label;
   const int64_t itemsize = ItemSize(tensor.dtype);
@@ -64,11 +66,16 @@ void ExpectCrops(const Tensor& tensor, const DenseImage& dense,
           const double want = !inside ? fill : absent ? 0.0 : dense.At(t, c, z, y, x);
           const int64_t offset =
               (((static_cast<int64_t>(i) * static_cast<int64_t>(channels.size()) +
-                 static_cast<int64_t>(k)) * h + r) * w + col) * itemsize;
+                 static_cast<int64_t>(k)) *
+                    h +
+                r) *
+                   w +
+               col) *
+              itemsize;
           const double got = LoadAsDouble(tensor.data + offset, tensor.dtype);
           if (got != want) {
-            FAIL() << label << ": crop " << i << " channel " << c << " pixel (" << r << ", "
-                   << col << ") = " << got << ", want " << want;
+            FAIL() << label << ": crop " << i << " channel " << c << " pixel (" << r
+                   << ", " << col << ") = " << got << ", want " << want;
           }
         }
       }
@@ -81,12 +88,22 @@ void ExpectCrops(const Tensor& tensor, const DenseImage& dense,
 std::vector<double> BorderCenters(int64_t sy, int64_t sx, int64_t h, int64_t w,
                                   uint64_t seed) {
   std::vector<double> out;
-  const std::vector<double> ys = {0, 0.5, static_cast<double>(h / 2),
-                                  static_cast<double>(h / 2) - 1, sy / 2.0, sy - 1.0,
-                                  sy - 0.25, static_cast<double>(sy - (h + 1) / 2),
-                                  static_cast<double>(sy), -1, -0.5, sy + 100.0, -300.0};
-  const std::vector<double> xs = {0, static_cast<double>(w / 2), sx - 1.0,
-                                  static_cast<double>(sx - (w + 1) / 2), -0.75, sx + 0.5,
+  const std::vector<double> ys = {0,
+                                  0.5,
+                                  static_cast<double>(h / 2),
+                                  static_cast<double>(h / 2) - 1,
+                                  sy / 2.0,
+                                  sy - 1.0,
+                                  sy - 0.25,
+                                  static_cast<double>(sy - (h + 1) / 2),
+                                  static_cast<double>(sy),
+                                  -1,
+                                  -0.5,
+                                  sy + 100.0,
+                                  -300.0};
+  const std::vector<double> xs = {0,        static_cast<double>(w / 2),
+                                  sx - 1.0, static_cast<double>(sx - (w + 1) / 2),
+                                  -0.75,    sx + 0.5,
                                   sx / 3.0};
   for (double y : ys) {
     for (double x : xs) {
@@ -110,10 +127,8 @@ struct EncodingCase {
 
 TEST(CropsTest, PadMatchesSlicingForEveryEncodingAndDtype) {
   const std::vector<EncodingCase> encodings = {
-      {Encoding::kPlanes, 64, 64},
-      {Encoding::kListChunks, 16, 24},
-      {Encoding::kByteChunks, 32, 16},
-      {Encoding::kByteChunksZstd, 20, 20},
+      {Encoding::kPlanes, 64, 64},        {Encoding::kListChunks, 16, 24},
+      {Encoding::kByteChunks, 32, 16},    {Encoding::kByteChunksZstd, 20, 20},
       {Encoding::kByteChunksLz4, 50, 70},
   };
   const std::vector<DType> dtypes = {DType::kUInt8, DType::kUInt16, DType::kInt16,
@@ -200,7 +215,7 @@ TEST(CropsTest, ShiftLargerThanImageIsAnError) {
   options.boundary = CropBoundary::kShift;
   const std::vector<double> centers = {10, 10};
   EXPECT_CODE_HAS(Invalid, ("larger than the image (40, 30)"),
-                                  Crops(*image, centers, options));
+                  Crops(*image, centers, options));
 }
 
 TEST(CropsTest, ErrorModeNamesTheFirstCropOutside) {
@@ -215,9 +230,10 @@ TEST(CropsTest, ErrorModeNamesTheFirstCropOutside) {
   ASSERT_OK_AND_ASSIGN(Tensor tensor, Crops(*image, inside, options));
   ExpectCrops(tensor, dense, inside, 0, 0, {0}, 10, 10, CropBoundary::kError, 0, "error");
   const std::vector<double> outside = {5, 5, 20, 20, 36, 5, 4.9, 5};
-  EXPECT_CODE_HAS(Invalid, ("crop 2 (center y=36, x=5) covers rows [31, 41) and columns "
-                           "[0, 10), outside the image of 40 rows and 30 columns"),
-      Crops(*image, outside, options));
+  EXPECT_CODE_HAS(Invalid,
+                  ("crop 2 (center y=36, x=5) covers rows [31, 41) and columns "
+                   "[0, 10), outside the image of 40 rows and 30 columns"),
+                  Crops(*image, outside, options));
 }
 
 TEST(CropsTest, MissingChunksReadAsZerosAndOutsideAsFill) {
@@ -248,7 +264,8 @@ TEST(CropsTest, CastsToTheRequestedDtype) {
   options.fill = -0.5;
   ASSERT_OK_AND_ASSIGN(Tensor tensor, Crops(*image, centers, options));
   EXPECT_EQ(tensor.dtype, DType::kFloat32);
-  ExpectCrops(tensor, dense, centers, 0, 0, {0}, 6, 6, CropBoundary::kPad, -0.5, "float32");
+  ExpectCrops(tensor, dense, centers, 0, 0, {0}, 6, 6, CropBoundary::kPad, -0.5,
+              "float32");
 }
 
 TEST(CropsTest, EmptyCentersAndChannels) {
@@ -270,50 +287,39 @@ TEST(CropsTest, BadArgumentsAreClearErrors) {
   CropOptions options;
   options.height = 0;
   options.width = 5;
-  EXPECT_CODE_HAS(Invalid, ("size must be (h, w)"),
-                                  Crops(*image, centers, options));
+  EXPECT_CODE_HAS(Invalid, ("size must be (h, w)"), Crops(*image, centers, options));
   options.height = 5;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
   const std::vector<double> with_nan = {1, 1, 2, nan};
   EXPECT_CODE_HAS(Invalid, ("centers[1] = (2, nan) is not finite"),
-                                  Crops(*image, with_nan, options));
+                  Crops(*image, with_nan, options));
   const std::vector<double> with_inf = {-inf, 1};
-  EXPECT_CODE_HAS(Invalid, ("centers[0]"),
-                                  Crops(*image, with_inf, options));
+  EXPECT_CODE_HAS(Invalid, ("centers[0]"), Crops(*image, with_inf, options));
   const std::vector<double> huge = {1e300, 1};
-  EXPECT_CODE_HAS(Invalid, ("out of range"),
-                                  Crops(*image, huge, options));
+  EXPECT_CODE_HAS(Invalid, ("out of range"), Crops(*image, huge, options));
   const std::vector<double> odd = {1, 1, 2};
-  EXPECT_CODE_HAS(Invalid, ("(y, x) pairs"),
-                                  Crops(*image, odd, options));
+  EXPECT_CODE_HAS(Invalid, ("(y, x) pairs"), Crops(*image, odd, options));
   CropOptions bad_t = options;
   bad_t.t = IndexSpec::Index(2);
-  EXPECT_CODE_HAS(Invalid, ("t index 2 out of range"),
-                                  Crops(*image, centers, bad_t));
+  EXPECT_CODE_HAS(Invalid, ("t index 2 out of range"), Crops(*image, centers, bad_t));
   bad_t.t = IndexSpec::All();
-  EXPECT_CODE_HAS(Invalid, ("t must select one"),
-                                  Crops(*image, centers, bad_t));
+  EXPECT_CODE_HAS(Invalid, ("t must select one"), Crops(*image, centers, bad_t));
   CropOptions bad_c = options;
   bad_c.c = IndexSpec::List({0, 3});
-  EXPECT_CODE_HAS(Invalid, ("c index 3 out of range"),
-                                  Crops(*image, centers, bad_c));
+  EXPECT_CODE_HAS(Invalid, ("c index 3 out of range"), Crops(*image, centers, bad_c));
   CropOptions bad_fill = options;
   bad_fill.fill = -1;
   EXPECT_CODE_HAS(Invalid, ("fill -1 is not representable in uint16"),
-                                  Crops(*image, centers, bad_fill));
+                  Crops(*image, centers, bad_fill));
   bad_fill.fill = 0.5;
-  EXPECT_CODE_HAS(Invalid, ("not representable"),
-                                  Crops(*image, centers, bad_fill));
+  EXPECT_CODE_HAS(Invalid, ("not representable"), Crops(*image, centers, bad_fill));
   bad_fill.fill = 65536;
-  EXPECT_CODE_HAS(Invalid, ("not representable"),
-                                  Crops(*image, centers, bad_fill));
-  EXPECT_CODE_HAS(Invalid, ("boundary must be"),
-                                  ParseCropBoundary("wrap"));
+  EXPECT_CODE_HAS(Invalid, ("not representable"), Crops(*image, centers, bad_fill));
+  EXPECT_CODE_HAS(Invalid, ("boundary must be"), ParseCropBoundary("wrap"));
   CropOptions capped = options;
   capped.max_output_bytes = 10;
-  EXPECT_CODE_HAS(CapacityError, ("crops of shape"),
-                                  Crops(*image, centers, capped));
+  EXPECT_CODE_HAS(CapacityError, ("crops of shape"), Crops(*image, centers, capped));
 }
 
 TEST(CropsTest, IntoCallerBufferChecksShapeAndDtype) {
@@ -337,9 +343,10 @@ TEST(CropsTest, IntoCallerBufferChecksShapeAndDtype) {
                   CropsIntoBuffer(*image, centers, options, buffer.data(),
                                   static_cast<int64_t>(buffer.size()),
                                   std::vector<int64_t>{3, 2, 4, 5}, DType::kUInt16));
-  EXPECT_CODE_HAS(Invalid, "and dtype int16",
-                  CropsIntoBuffer(*image, centers, options, buffer.data(),
-                                  static_cast<int64_t>(buffer.size()), shape, DType::kInt16));
+  EXPECT_CODE_HAS(
+      Invalid, "and dtype int16",
+      CropsIntoBuffer(*image, centers, options, buffer.data(),
+                      static_cast<int64_t>(buffer.size()), shape, DType::kInt16));
   EXPECT_CODE_HAS(Invalid, "bytes of output",
                   CropsIntoBuffer(*image, centers, options, buffer.data(), 10, shape,
                                   DType::kUInt16));

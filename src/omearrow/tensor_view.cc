@@ -149,7 +149,7 @@ arrow::Result<int64_t> TensorView::MaterializedBytes(MemoryOrder order) const {
 
 namespace {
 
-// MaterializeTo for an already computed geometry `g` of the view (image, selection, dtype).
+// MaterializeTo for an already computed geometry `g` of a view (image, selection, dtype).
 arrow::Result<Tensor> MaterializeGeometry(const Image& image, const Selection& selection,
                                           DType dtype, const Geometry& g, uint8_t* out,
                                           int64_t capacity, MemoryOrder order,
@@ -190,7 +190,8 @@ arrow::Result<Tensor> TensorView::MaterializeTo(uint8_t* out, int64_t capacity,
                                                 MemoryOrder order,
                                                 const MaterializeOptions& options) const {
   ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
-  return MaterializeGeometry(*image_, selection_, dtype_, g, out, capacity, order, options);
+  return MaterializeGeometry(*image_, selection_, dtype_, g, out, capacity, order,
+                             options);
 }
 
 arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
@@ -198,14 +199,14 @@ arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
   // One geometry for the size check, the allocation and the copy.
   ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
   ARROW_RETURN_NOT_OK(CheckMaterializable(g));
-  const int64_t span = order == MemoryOrder::kCanonical ? g.CanonicalSpanElements()
-                                                        : g.num_elements();
+  const int64_t span =
+      order == MemoryOrder::kCanonical ? g.CanonicalSpanElements() : g.num_elements();
   const int64_t bytes = span * ItemSize(dtype_);
   ARROW_RETURN_NOT_OK(CheckViewBytes(g.shape, dtype_, bytes, options.max_output_bytes));
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer, AllocateAligned(bytes));
-  ARROW_ASSIGN_OR_RAISE(Tensor tensor,
-                        MaterializeGeometry(*image_, selection_, dtype_, g,
-                                            buffer->mutable_data(), bytes, order, options));
+  ARROW_ASSIGN_OR_RAISE(
+      Tensor tensor, MaterializeGeometry(*image_, selection_, dtype_, g,
+                                         buffer->mutable_data(), bytes, order, options));
   tensor.owner = std::move(buffer);
   return tensor;
 }

@@ -36,20 +36,21 @@ inline constexpr int64_t kIteratorRunAheadMinNs = 50'000;
 // Produces items 0..num_tasks-1 with `produce(i)` and returns them in index order.
 // T must have `bool ok() const` and `static T FromError(arrow::Status)` (an exception
 // thrown by `produce` becomes that item's error, on every thread); an item that is not
-// ok() is returned like any other, and then the prefetcher is finished (no later item is returned; workers stop claiming tasks
-// past it).
+// ok() is returned like any other, and then the prefetcher is finished (no later item is
+// returned; workers stop claiming tasks past it).
 //
 // prefetch == 0: each Next() calls produce() on the calling thread.
 // prefetch == N > 0: min(N, num_threads, num_tasks) worker threads produce items while
 // the consumer works; at most N items (finished or in progress) are held ahead of the
-// next item the consumer will take. When no worker has started the item the consumer
-// asks for next, the consumer produces it itself rather than wait (small items).
+// next item the consumer will take. Stop() (and the destructor) cancels the tasks not yet
+// started and joins the workers (waiting for the items in progress to finish). When no
+// worker has started the item the consumer asks for next, the consumer produces it
+// itself rather than wait (small items).
 //
 // `run_ahead_min_ns` > 0 makes run-ahead adaptive: while the items produced so far cost
 // less than that on average (a moving average of the last ~8), handing them between
 // threads costs more than it saves, so workers pause and the consumer produces each item
-// itself; they resume as soon as items get expensive again. 0: workers always run ahead. Stop() (and the destructor) cancels the tasks not yet
-// started and joins the workers (waiting for the items in progress to finish).
+// itself; they resume as soon as items get expensive again. 0: workers always run ahead.
 //
 // `produce` must be safe to call concurrently for different indices. Next() and Stop()
 // are for one consumer thread.
@@ -58,8 +59,8 @@ class OrderedPrefetcher {
  public:
   using Producer = std::function<T(int64_t index)>;
 
-  OrderedPrefetcher(int64_t num_tasks, int64_t prefetch, int num_threads, Producer produce,
-                    int64_t run_ahead_min_ns = 0)
+  OrderedPrefetcher(int64_t num_tasks, int64_t prefetch, int num_threads,
+                    Producer produce, int64_t run_ahead_min_ns = 0)
       : num_tasks_(std::max<int64_t>(num_tasks, 0)),
         prefetch_(std::max<int64_t>(prefetch, 0)),
         produce_(std::move(produce)),
@@ -160,9 +161,9 @@ class OrderedPrefetcher {
   // Whether workers should produce ahead: always, unless adaptive and the items so far
   // were cheaper than run_ahead_min_ns_ (no item measured yet: run ahead).
   bool RunAhead() const {
-    return run_ahead_min_ns_ == 0 ||
-           average_ns_.load(std::memory_order_relaxed) < 0 ||
-           average_ns_.load(std::memory_order_relaxed) >= run_ahead_min_ns_;
+    if (run_ahead_min_ns_ == 0) return true;
+    const int64_t average = average_ns_.load(std::memory_order_relaxed);
+    return average < 0 || average >= run_ahead_min_ns_;
   }
 
   void Finish() {
@@ -206,14 +207,14 @@ class OrderedPrefetcher {
   const Producer produce_;
   const int64_t run_ahead_min_ns_;
   std::atomic<int64_t> average_ns_{-1};  // moving average cost of an item; -1: none yet
-  bool finished_ = false;  // consumer side only
+  bool finished_ = false;                // consumer side only
 
   std::mutex mutex_;
   std::condition_variable work_cv_;   // workers wait for room ahead
   std::condition_variable ready_cv_;  // the consumer waits for its next item
   int64_t next_claim_ = 0;            // next task a worker takes
-  int64_t next_out_ = 0;              // next task the consumer takes (written under mutex_)
-  int64_t stop_at_;                   // no task at or past this index is started
+  int64_t next_out_ = 0;  // next task the consumer takes (written under mutex_)
+  int64_t stop_at_;       // no task at or past this index is started
   bool stopping_ = false;
   std::map<int64_t, T> ready_;
   std::vector<std::thread> workers_;
