@@ -270,7 +270,9 @@ def open(  # noqa: A001  (the module-level name is the API)
             column is missing or not an OME-Arrow struct, the first struct column with
             OME-Arrow fields is used with the reference's UserWarning.
         row: Parquet: the row (record); dataset: the row of ``images.parquet``; TIFF:
-            the OME ``<Image>`` index.
+            the OME ``<Image>`` index, or the series of a file tifffile wrote in several
+            calls (shaped series); other TIFFs (ImageJ hyperstacks, plain stacks) hold
+            one image.
         image_id: Dataset: select the image by id instead of by row.
 
     Returns:
@@ -278,7 +280,9 @@ def open(  # noqa: A001  (the module-level name is the API)
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: Not an OME-Arrow file, no usable column, malformed metadata.
+        ValueError: Not an OME-Arrow file, no usable column, malformed metadata; a
+            TIFF whose samples, compression (named, e.g. "JPEG 2000 (34712)") or
+            predictor omearrow cannot decode.
         IndexError: ``row`` out of range.
         OSError: Unreadable, truncated or corrupt file.
     """

@@ -199,6 +199,9 @@ arrow::Status RunDemo(const std::string& directory, bool small) {
                 static_cast<long long>(tiles), rate[0], rate[1], rate[1] / rate[0]);
   }
   std::printf("\nDone. Try: omearrow info %s\n", zstd_path.c_str());
+  std::printf(
+      "omearrow info/convert/bench also open OME-TIFF, Fiji/ImageJ hyperstacks (TZCYX "
+      "from the ImageJ description), tifffile multi-series TIFFs and plain TIFF.\n");
   return arrow::Status::OK();
 }
 
