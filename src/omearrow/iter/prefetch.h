@@ -47,10 +47,12 @@ inline constexpr int64_t kIteratorRunAheadMinNs = 50'000;
 // worker has started the item the consumer asks for next, the consumer produces it
 // itself rather than wait (small items).
 //
-// `run_ahead_min_ns` > 0 makes run-ahead adaptive: while the items produced so far cost
-// less than that on average (a moving average of the last ~8), handing them between
-// threads costs more than it saves, so workers pause and the consumer produces each item
-// itself; they resume as soon as items get expensive again. 0: workers always run ahead.
+// `run_ahead_min_ns` > 0 makes run-ahead adaptive: the consumer produces the first item
+// and the workers start only when an item costs at least that much; while the items cost
+// less on average (a moving average of the last ~8), handing them between threads costs
+// more than it saves, so workers pause and the consumer produces each item itself; they
+// resume as soon as items get expensive again. 0: workers start at once and always run
+// ahead.
 //
 // `produce` must be safe to call concurrently for different indices. Next() and Stop()
 // are for one consumer thread.
@@ -67,22 +69,11 @@ class OrderedPrefetcher {
         run_ahead_min_ns_(std::max<int64_t>(run_ahead_min_ns, 0)),
         stop_at_(num_tasks_) {
     if (prefetch_ == 0 || num_tasks_ == 0) return;
-    const int64_t threads =
-        std::min<int64_t>({prefetch_, std::max(num_threads, 1), num_tasks_});
-    workers_.reserve(static_cast<size_t>(threads));
-    for (int64_t i = 0; i < threads; ++i) {
-      internal::AddLivePrefetchWorkers(1);
-      try {
-        workers_.emplace_back([this] {
-          Work();
-          internal::AddLivePrefetchWorkers(-1);
-        });
-      } catch (...) {  // no thread could be started: run with the workers there are
-        internal::AddLivePrefetchWorkers(-1);
-        break;
-      }
-    }
-    if (workers_.empty()) prefetch_ = 0;  // produce on the consumer's thread instead
+    threads_ = std::min<int64_t>({prefetch_, std::max(num_threads, 1), num_tasks_});
+    // Adaptive: the consumer produces the first item and measures it; workers start
+    // only once items prove expensive (a thread start can take milliseconds on a loaded
+    // machine, more than a whole stream of small items).
+    if (run_ahead_min_ns_ == 0) StartWorkers();
   }
 
   ~OrderedPrefetcher() { Stop(); }
@@ -127,7 +118,10 @@ class OrderedPrefetcher {
       lock.unlock();
       // Room for one more item ahead: one worker can take it (paused workers would only
       // wake up to sleep again).
-      if (RunAhead()) work_cv_.notify_one();
+      if (RunAhead()) {
+        if (!started_ && item->ok() && next_out_ < num_tasks_) StartWorkers();
+        work_cv_.notify_one();
+      }
     }
     if (!item->ok() || next_out_ >= num_tasks_) Finish();
     return item;
@@ -137,6 +131,25 @@ class OrderedPrefetcher {
   void Stop() { Finish(); }
 
  private:
+  // Starts the worker threads (consumer thread only; once). Fewer start when the system
+  // refuses threads; with none, the consumer keeps producing every item itself.
+  void StartWorkers() {
+    started_ = true;
+    workers_.reserve(static_cast<size_t>(threads_));
+    for (int64_t i = 0; i < threads_; ++i) {
+      internal::AddLivePrefetchWorkers(1);
+      try {
+        workers_.emplace_back([this] {
+          Work();
+          internal::AddLivePrefetchWorkers(-1);
+        });
+      } catch (...) {  // no thread could be started: run with the workers there are
+        internal::AddLivePrefetchWorkers(-1);
+        break;
+      }
+    }
+  }
+
   T ProduceCatching(int64_t index) {
     if (run_ahead_min_ns_ == 0) return ProduceOrError(index);
     const auto start = std::chrono::steady_clock::now();
@@ -208,6 +221,8 @@ class OrderedPrefetcher {
   const int64_t run_ahead_min_ns_;
   std::atomic<int64_t> average_ns_{-1};  // moving average cost of an item; -1: none yet
   bool finished_ = false;                // consumer side only
+  bool started_ = false;                 // consumer side only: StartWorkers() ran
+  int64_t threads_ = 0;                  // worker threads to start
 
   std::mutex mutex_;
   std::condition_variable work_cv_;   // workers wait for room ahead
