@@ -76,7 +76,8 @@ def crops(
     (exclusive) and columns likewise, for ``centers[i] = (cy, cx)`` (CellProfiler's
     ``Location_Center_Y``/``_X``; fractional values allowed). All crops are filled by the
     C++ kernel without the GIL, in parallel over crops, reading each stored plane or
-    chunk they touch once.
+    chunk they touch once (per crop only for records whose chunks may overlap, where
+    the later chunk wins as in views).
 
     Args:
         source: A path (Parquet, dataset directory, OME-TIFF/TIFF; opened lazily with
