@@ -8,6 +8,7 @@ casting and copies run in a C++ core; Arrow inputs are read zero-copy.
 import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the extension)
 
 from omearrow import _core  # noqa: F401
+from omearrow._crops import crops
 from omearrow._files import (
     OmeImage,
     from_numpy,
@@ -25,6 +26,7 @@ __all__ = [
     "OmeImage",
     "TensorView",
     "__version__",
+    "crops",
     "from_numpy",
     "meta",
     "open",
