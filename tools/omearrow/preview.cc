@@ -1,7 +1,9 @@
 // `omearrow preview`.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "commands.h"
@@ -30,7 +32,7 @@ std::string DefaultOutput(const InputSelection& input) {
 
 arrow::Status WriteFile(const std::string& path, const std::string& bytes) {
   FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return arrow::Status::IOError(path, ": cannot open for writing");
+  if (file == nullptr) return arrow::Status::IOError(path, ": cannot open for writing: ", std::strerror(errno));
   const size_t written = std::fwrite(bytes.data(), 1, bytes.size(), file);
   const bool closed = std::fclose(file) == 0;
   if (written != bytes.size() || !closed) {
