@@ -240,3 +240,13 @@ def validate_records(data: object, stream: bool, strict: bool, max_problems: int
     """
     Validates every record of an Arrow struct array (or, with stream=True, a stream of them): (number of records, [(row, field path, message), ...]).
     """
+
+def preview_png(image: Image, *, t: int, z: int | None, c: Sequence[int] | None, size: int, low: float, high: float) -> bytes:
+    """
+    PNG bytes of a channel composite of plane (t, z) of `image` (z=None: the middle), channels `c` (None: all), percentile contrast (low, high), long side <= size. Releases the GIL.
+    """
+
+def preview_view_png(view: View, *, t: int, z: int | None, c: Sequence[int] | None, size: int, low: float, high: float) -> bytes:
+    """
+    preview_png over a view's selection: t, z and c index within it; its ROI is shown.
+    """
