@@ -222,3 +222,22 @@ def test_html_shows_the_error_when_pixels_cannot_be_read():
     page = image._repr_html_()
     assert "preview failed: ValueError" in page
     assert str(image.shape) in page
+
+
+def test_only_the_shown_planes_are_read():
+    pixels = np.zeros((2, 3, 5, 6, 7), np.uint16)
+    record = omearrow.from_numpy(pixels, dim_order="TCZYX")
+    calls = []
+
+    def loader(t, z, c):
+        calls.append((t, z, c))
+        plane = np.zeros((6, 7), np.uint16)
+        plane[:, : 1 + c] = 100
+        return plane
+
+    view = omearrow.TensorView(record, plane_loader=loader)
+    rgb = decode(omearrow.preview(view, t=1, c=[0, 2]))
+    assert sorted(calls) == [(1, 2, 0), (1, 2, 2)]  # middle z, channels 0 and 2 only
+    assert tuple(rgb[3, 0]) == (255, 0, 255)  # red (channel 0) + blue (channel 2)
+    assert tuple(rgb[3, 2]) == (0, 0, 255)
+    assert tuple(rgb[3, 5]) == (0, 0, 0)
