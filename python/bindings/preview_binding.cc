@@ -1,11 +1,12 @@
-// _core.preview_png / preview_view_png: PNG previews of an image or a view (core preview.h).
-#include <optional>
-#include <string>
-#include <vector>
-
+// _core.preview_png / preview_view_png: PNG previews of an image or a view (core
+// preview.h).
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/vector.h>
+
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "omearrow/preview.h"
 #include "status.h"
@@ -68,7 +69,8 @@ void RegisterPreview(nb::module_& m) {
       },
       nb::arg("view"), nb::kw_only(), nb::arg("t"), nb::arg("z").none(),
       nb::arg("c").none(), nb::arg("size"), nb::arg("low"), nb::arg("high"),
-      "preview_png over a view's selection: t, z and c index within it; its ROI is shown.");
+      "preview_png over a view's selection: t, z and c index within it; its ROI is "
+      "shown.");
 }
 
 }  // namespace omearrow::python

@@ -1,10 +1,10 @@
 #include "omearrow/composite.h"
 
+#include <arrow/status.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <arrow/status.h>
 
 namespace omearrow {
 
@@ -133,7 +133,8 @@ arrow::Result<RgbImage> CompositeChannels(std::span<const CompositeChannel> chan
     column_count[static_cast<size_t>(x * out_w / width)] += 1;
   }
   std::vector<double> row_count(static_cast<size_t>(out_h), 0.0);
-  for (int64_t y = 0; y < height; ++y) row_count[static_cast<size_t>(y * out_h / height)] += 1;
+  for (int64_t y = 0; y < height; ++y)
+    row_count[static_cast<size_t>(y * out_h / height)] += 1;
 
   std::vector<double> sums(static_cast<size_t>(out_h * out_w * 3), 0.0);
   std::vector<float> row_rgb(static_cast<size_t>(width * 3));

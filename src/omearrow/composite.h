@@ -2,12 +2,12 @@
 // blend and box downscaling into an 8-bit RGB picture. Pure functions over float planes.
 #pragma once
 
+#include <arrow/result.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
-
-#include <arrow/result.h>
 
 #include "omearrow/image.h"
 

@@ -2,11 +2,11 @@
 // ignore NaN/inf, the stretch, tinted blending and box downscaling.
 #include "omearrow/composite.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "omearrow/testing/gtest_util.h"
 
@@ -31,8 +31,7 @@ TEST(CompositeTest, ColorsFromPackedRgba) {
 TEST(CompositeTest, ChannelColorsUseMetadataOrPalette) {
   const std::vector<Channel> colored = {WithColor(0x00FF00FF), WithColor(0xFF00FFFF),
                                         WithColor(0x0000FFFF)};
-  EXPECT_EQ(ChannelColors(colored, {0, 2}),
-            (std::vector<Rgb>{{0, 1, 0}, {0, 0, 1}}));
+  EXPECT_EQ(ChannelColors(colored, {0, 2}), (std::vector<Rgb>{{0, 1, 0}, {0, 0, 1}}));
   EXPECT_EQ(ChannelColors(colored, {1}), (std::vector<Rgb>{{1, 0, 1}}));
 
   // One channel without a color: the palette for all, by channel index.
@@ -126,7 +125,8 @@ TEST(CompositeTest, ShrinksByBoxAverage) {
   std::vector<float> values(24);
   for (int y = 0; y < 4; ++y)
     for (int x = 0; x < 6; ++x) values[y * 6 + x] = static_cast<float>((x + y) % 2);
-  const std::vector<CompositeChannel> channels = {{values, ContrastRange{0, 1}, {1, 1, 1}}};
+  const std::vector<CompositeChannel> channels = {
+      {values, ContrastRange{0, 1}, {1, 1, 1}}};
   ASSERT_OK_AND_ASSIGN(RgbImage image, CompositeChannels(channels, 4, 6, 3));
   EXPECT_EQ(image.width, 3);
   EXPECT_EQ(image.height, 2);
@@ -146,7 +146,8 @@ TEST(CompositeTest, ShrinksByBoxAverage) {
 
 TEST(CompositeTest, RejectsBadArguments) {
   std::vector<float> values(6);
-  const std::vector<CompositeChannel> channels = {{values, ContrastRange{0, 1}, {1, 1, 1}}};
+  const std::vector<CompositeChannel> channels = {
+      {values, ContrastRange{0, 1}, {1, 1, 1}}};
   EXPECT_STATUS_HAS(CompositeChannels(channels, 2, 3, 0).status(), "size must be");
   EXPECT_STATUS_HAS(CompositeChannels(channels, 3, 3, 10).status(), "holds 6 values");
   EXPECT_STATUS_HAS(CompositeChannels(channels, 0, 3, 10).status(), "must be positive");

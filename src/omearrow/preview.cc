@@ -1,11 +1,11 @@
 #include "omearrow/preview.h"
 
+#include <arrow/status.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
-
-#include <arrow/status.h>
 
 #include "omearrow/util/png.h"
 
@@ -23,12 +23,12 @@ std::vector<int64_t> AllIndices(int64_t n) {
 arrow::Status ValidatePreviewOptions(const PreviewOptions& options, int64_t n_t,
                                      int64_t n_z, int64_t n_c) {
   if (options.t < 0 || options.t >= n_t) {
-    return arrow::Status::IndexError("preview: t=", options.t, " out of range for ",
-                                     n_t, " time points");
+    return arrow::Status::IndexError("preview: t=", options.t, " out of range for ", n_t,
+                                     " time points");
   }
   if (options.z.has_value() && (*options.z < 0 || *options.z >= n_z)) {
-    return arrow::Status::IndexError("preview: z=", *options.z, " out of range for ",
-                                     n_z, " z planes");
+    return arrow::Status::IndexError("preview: z=", *options.z, " out of range for ", n_z,
+                                     " z planes");
   }
   if (options.c.has_value()) {
     if (options.c->empty()) {
@@ -75,9 +75,9 @@ arrow::Result<RgbImage> RenderPreview(const std::shared_ptr<const Image>& image,
   for (int64_t c : shown) plane.c.push_back(selection.c[static_cast<size_t>(c)]);
 
   // One plane of the chosen channels, C×Y×X float32: only those planes are read.
-  ARROW_ASSIGN_OR_RAISE(TensorView view,
-                        TensorView::FromSelection(image, plane, std::string("CYX"),
-                                                  DType::kFloat32, ChannelPolicy::kError));
+  ARROW_ASSIGN_OR_RAISE(
+      TensorView view, TensorView::FromSelection(image, plane, std::string("CYX"),
+                                                 DType::kFloat32, ChannelPolicy::kError));
   ARROW_ASSIGN_OR_RAISE(Tensor tensor, view.Materialize());
   const int64_t height = plane.roi.h;
   const int64_t width = plane.roi.w;
@@ -108,7 +108,8 @@ arrow::Result<RgbImage> RenderPreview(const std::shared_ptr<const Image>& image,
   return RenderPreview(image, all, options);
 }
 
-arrow::Result<RgbImage> RenderPreview(const TensorView& view, const PreviewOptions& options) {
+arrow::Result<RgbImage> RenderPreview(const TensorView& view,
+                                      const PreviewOptions& options) {
   return RenderPreview(view.image(), view.selection(), options);
 }
 
@@ -122,7 +123,8 @@ arrow::Result<std::string> PreviewPng(const std::shared_ptr<const Image>& image,
   return EncodePng(picture);
 }
 
-arrow::Result<std::string> PreviewPng(const TensorView& view, const PreviewOptions& options) {
+arrow::Result<std::string> PreviewPng(const TensorView& view,
+                                      const PreviewOptions& options) {
   ARROW_ASSIGN_OR_RAISE(RgbImage picture, RenderPreview(view, options));
   return EncodePng(picture);
 }

@@ -2,13 +2,13 @@
 // stretched per channel, tinted, shrunk and encoded as PNG. Reads only the planes shown.
 #pragma once
 
+#include <arrow/result.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <arrow/result.h>
 
 #include "omearrow/composite.h"
 #include "omearrow/image.h"
@@ -45,7 +45,8 @@ arrow::Result<RgbImage> RenderPreview(const std::shared_ptr<const Image>& image,
                                       const PreviewOptions& options);
 
 // RenderPreview over a view's image and selection (its layout and dtype play no part).
-arrow::Result<RgbImage> RenderPreview(const TensorView& view, const PreviewOptions& options);
+arrow::Result<RgbImage> RenderPreview(const TensorView& view,
+                                      const PreviewOptions& options);
 
 // A rendered picture as PNG file bytes (8-bit RGB).
 arrow::Result<std::string> EncodePng(const RgbImage& picture);
@@ -53,6 +54,7 @@ arrow::Result<std::string> EncodePng(const RgbImage& picture);
 // The preview as PNG file bytes (8-bit RGB).
 arrow::Result<std::string> PreviewPng(const std::shared_ptr<const Image>& image,
                                       const PreviewOptions& options);
-arrow::Result<std::string> PreviewPng(const TensorView& view, const PreviewOptions& options);
+arrow::Result<std::string> PreviewPng(const TensorView& view,
+                                      const PreviewOptions& options);
 
 }  // namespace omearrow

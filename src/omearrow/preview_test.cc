@@ -2,6 +2,7 @@
 // channel colors, contrast per channel, PNG output and argument errors.
 #include "omearrow/preview.h"
 
+#include <gtest/gtest.h>
 #include <png.h>
 
 #include <cmath>
@@ -9,8 +10,6 @@
 #include <mutex>
 #include <set>
 #include <tuple>
-
-#include <gtest/gtest.h>
 
 #include "omearrow/source/callback_source.h"
 #include "omearrow/testing/gtest_util.h"
@@ -125,11 +124,13 @@ TEST(PreviewTest, ViewsIndexWithinTheirSelection) {
   EXPECT_EQ(*image.loaded, (std::set<PlaneKey>{{1, 2, 2}}));  // middle of z 1..3
   EXPECT_EQ(picture.width, 4);
   EXPECT_EQ(picture.height, 2);
-  EXPECT_STATUS_HAS(RenderPreview(view, [] {
-                      PreviewOptions o;
-                      o.t = 1;
-                      return o;
-                    }()).status(),
+  EXPECT_STATUS_HAS(RenderPreview(view,
+                                  [] {
+                                    PreviewOptions o;
+                                    o.t = 1;
+                                    return o;
+                                  }())
+                        .status(),
                     "t=1 out of range for 1 time points");
 }
 
@@ -171,12 +172,14 @@ TEST(PreviewTest, RejectsBadOptions) {
       RenderPreview(image.image, with([](auto& o) { o.c = std::vector<int64_t>{}; }))
           .status(),
       "at least one channel");
-  EXPECT_STATUS_HAS(RenderPreview(image.image, with([](auto& o) { o.size = 0; })).status(),
-                    "size must be at least 1");
+  EXPECT_STATUS_HAS(
+      RenderPreview(image.image, with([](auto& o) { o.size = 0; })).status(),
+      "size must be at least 1");
   EXPECT_STATUS_HAS(RenderPreview(image.image, with([](auto& o) {
                                     o.low_percentile = 90;
                                     o.high_percentile = 10;
-                                  })).status(),
+                                  }))
+                        .status(),
                     "0 <= low < high <= 100");
   EXPECT_TRUE(image.loaded->empty());
 }

@@ -1,4 +1,6 @@
 // `omearrow preview`.
+#include "omearrow/preview.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,7 +10,6 @@
 
 #include "commands.h"
 #include "omearrow/io/open.h"
-#include "omearrow/preview.h"
 
 namespace omearrow::cli {
 namespace {
@@ -21,7 +22,8 @@ std::string DefaultOutput(const InputSelection& input) {
   std::string stem = path.filename().string();
   for (const char* suffix : {".parquet", ".tiff", ".tif", ".ome"}) {
     const std::string s = suffix;
-    if (stem.size() > s.size() && stem.compare(stem.size() - s.size(), s.size(), s) == 0) {
+    if (stem.size() > s.size() &&
+        stem.compare(stem.size() - s.size(), s.size(), s) == 0) {
       stem.resize(stem.size() - s.size());
     }
   }
@@ -32,7 +34,9 @@ std::string DefaultOutput(const InputSelection& input) {
 
 arrow::Status WriteFile(const std::string& path, const std::string& bytes) {
   FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr) return arrow::Status::IOError(path, ": cannot open for writing: ", std::strerror(errno));
+  if (file == nullptr)
+    return arrow::Status::IOError(path,
+                                  ": cannot open for writing: ", std::strerror(errno));
   const size_t written = std::fwrite(bytes.data(), 1, bytes.size(), file);
   const bool closed = std::fclose(file) == 0;
   if (written != bytes.size() || !closed) {
@@ -72,8 +76,8 @@ arrow::Status RunPreview(const InputSelection& input, const PreviewCliOptions& c
   }
   if (output.empty()) output = DefaultOutput(input);
   ARROW_RETURN_NOT_OK(WriteFile(output, png));
-  std::fprintf(stdout, "wrote %s (%lldx%lld)\n",
-               output.c_str(), static_cast<long long>(picture.width),
+  std::fprintf(stdout, "wrote %s (%lldx%lld)\n", output.c_str(),
+               static_cast<long long>(picture.width),
                static_cast<long long>(picture.height));
   return arrow::Status::OK();
 }

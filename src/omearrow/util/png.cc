@@ -1,11 +1,10 @@
 #include "omearrow/util/png.h"
 
+#include <arrow/status.h>
 #include <png.h>
 
 #include <cstring>
 #include <limits>
-
-#include <arrow/status.h>
 
 namespace omearrow {
 

@@ -1,11 +1,11 @@
 // PNG encoding of 8-bit RGB pictures through libpng (Debian's libpng-dev).
 #pragma once
 
+#include <arrow/result.h>
+
 #include <cstdint>
 #include <span>
 #include <string>
-
-#include <arrow/result.h>
 
 namespace omearrow {
 

@@ -1,19 +1,19 @@
 // EncodePngRgb8: the bytes decode (libpng's reader) to the same pixels; bad sizes fail.
 #include "omearrow/util/png.h"
 
+#include <gtest/gtest.h>
 #include <png.h>
 
 #include <cstring>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "omearrow/testing/gtest_util.h"
 
 namespace omearrow {
 namespace {
 
-std::vector<uint8_t> DecodeRgb(const std::string& bytes, int64_t* width, int64_t* height) {
+std::vector<uint8_t> DecodeRgb(const std::string& bytes, int64_t* width,
+                               int64_t* height) {
   png_image image;
   std::memset(&image, 0, sizeof(image));
   image.version = PNG_IMAGE_VERSION;
