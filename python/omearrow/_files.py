@@ -201,8 +201,12 @@ class OmeImage:
 
         return image_preview(self._image, t=t, z=z, c=c, size=size, contrast=contrast)
 
-    def _repr_png_(self) -> bytes:
-        return self.preview(size=256)
+    def _repr_png_(self) -> bytes | None:
+        # None (no PNG) when the pixels cannot be read: _repr_html_ shows the error.
+        try:
+            return self.preview(size=256)
+        except (ValueError, OSError, IndexError, RuntimeError, MemoryError):
+            return None
 
     def _repr_html_(self) -> str:
         from omearrow._preview import image_html

@@ -207,7 +207,8 @@ def test_small_images_are_enlarged_in_html():
 
 
 def test_html_shows_the_error_when_pixels_cannot_be_read():
-    # The all-null column of the JUMP file has metadata but no pixels.
+    # The JUMP file's _COMP columns store 3 values per pixel in planes declared as one
+    # channel: their metadata opens, their pixels are refused.
     import pyarrow.parquet as pq
 
     names = pq.read_schema(JUMP).names
@@ -219,8 +220,10 @@ def test_html_shows_the_error_when_pixels_cannot_be_read():
     image = omearrow.open(JUMP, column=broken, row=0)
     with pytest.raises(ValueError):
         image.preview()
+    assert image._repr_png_() is None  # the HTML carries the error
     page = image._repr_html_()
     assert "preview failed: ValueError" in page
+    assert "planes[0].pixels length" in page
     assert str(image.shape) in page
 
 
