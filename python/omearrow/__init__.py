@@ -17,6 +17,7 @@ from omearrow._files import (
     write_parquet,
 )
 from omearrow._lazy import LazyTensorView
+from omearrow._preview import preview
 from omearrow._tensor import TensorView
 from omearrow import meta
 
@@ -30,6 +31,7 @@ __all__ = [
     "from_numpy",
     "meta",
     "open",
+    "preview",
     "write_dataset",
     "write_parquet",
 ]

@@ -254,3 +254,13 @@ def crops(image: Image, centers: Annotated[NDArray[numpy.float64], dict(shape=(N
     """
     Crops of (height, width) around centers[i] = (y, x) from one (t, z): a C-contiguous (N, C, height, width) array (output='numpy') or a DLPackObject (output='dlpack'). With `out` (a writable C-contiguous array of that shape and dtype) the crops are written there and None is returned. Runs without the GIL, in parallel over crops; warnings are appended to `warnings`.
     """
+
+def preview_png(image: Image, *, t: int, z: int | None, c: Sequence[int] | None, size: int, low: float, high: float) -> bytes:
+    """
+    PNG bytes of a channel composite of plane (t, z) of `image` (z=None: the middle), channels `c` (None: all), percentile contrast (low, high), long side <= size. Releases the GIL.
+    """
+
+def preview_view_png(view: View, *, t: int, z: int | None, c: Sequence[int] | None, size: int, low: float, high: float) -> bytes:
+    """
+    preview_png over a view's selection: t, z and c index within it; its ROI is shown.
+    """
