@@ -9,7 +9,8 @@
 # any machine starts where the last merged run stopped), freshly generated seeds
 # (omearrow_fuzz_seeds + testdata/) and fuzz/regressions/<harness>/. New inputs go to
 # build-fuzz/corpus/<harness>/ (not in git; a later run resumes from it); `--merge` adds
-# those that reach new coverage to fuzz/corpus with libFuzzer's -merge=1.
+# those that reach new coverage (and are at most 128 KB) to fuzz/corpus with libFuzzer's
+# -merge=1.
 # Each fuzz run appends a line to fuzz/stats.tsv (kept in git; FUZZ_STATS=path elsewhere,
 # as `make fuzz-ci` does): date, harness, seconds, executions, corpus files and bytes, peak
 # RSS in MB. docs/reliability.md sums it (scripts/fuzz_stats.py). Crash inputs are
@@ -34,6 +35,9 @@ if [[ "${1:-}" == "--merge" ]]; then
     ARROW_DEFAULT_MEMORY_POOL=system ASAN_OPTIONS=detect_leaks=0 \
       "$build/fuzz/$harness" -merge=1 -rss_limit_mb=2560 -timeout=30 \
       "fuzz/corpus/$harness" "$build/corpus/$harness" >"$build/logs/$harness.merge.log" 2>&1
+    # Keep the in-tree corpus small: inputs over 128 KB (mostly mutated copies of the
+    # sample files, which every run seeds anyway) stay in build-fuzz only.
+    find "fuzz/corpus/$harness" -type f -size +128k -delete
     after=$(find "fuzz/corpus/$harness" -type f | wc -l)
     echo "fuzz: merged $harness: $before -> $after files ($(du -sh "fuzz/corpus/$harness" | cut -f1))"
   done
@@ -58,7 +62,9 @@ malloc_limit_mb=$((ceiling_mb + 1))
 mkdir -p "$build/logs"
 [[ -f "$stats" ]] || printf 'date\tharness\tseconds\texecutions\tcorpus_files\tcorpus_bytes\tpeak_rss_mb\n' >"$stats"
 export ARROW_DEFAULT_MEMORY_POOL=system
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+# A smaller quarantine and periodic release keep a long run's RSS flat (ASan's default
+# quarantine alone grows to 256 MB of freed memory).
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=64:allocator_release_to_os_interval_ms=2000
 export UBSAN_OPTIONS=print_stacktrace=1
 
 # Fuzzes one harness; prints its summary and returns non-zero on a crash.

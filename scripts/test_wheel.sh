@@ -5,7 +5,7 @@
 #     already made (incremental: the same compiler flags and pyarrow as the tested
 #     extension); a fully isolated build from scratch is `python -m build` (README).
 #  2. checks the sdist holds the sources and none of the build trees;
-#  3. `auditwheel repair`: bundles libtiff, pugixml and their dependencies into
+#  3. `auditwheel repair`: bundles libtiff, pugixml, libpng and their dependencies into
 #     omearrow.libs and tags the wheel manylinux; libarrow/libparquet are excluded (the
 #     pinned pyarrow provides them at run time);
 #  4. creates a fresh virtual environment, installs only the repaired wheel and its runtime
@@ -57,7 +57,7 @@ so_version=$("$PYTHON" -c "import pyarrow; print(pyarrow.cpp_build_info.so_versi
   { cat "$OUT/repair.log"; fail "auditwheel repair"; }
 wheel=$(ls "$OUT"/wheelhouse/omearrow-"$VERSION"-*-manylinux_*.whl) || fail "no manylinux wheel"
 contents=$("$PYTHON" -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$wheel")
-for lib in libtiff libpugixml; do
+for lib in libtiff libpugixml libpng; do
   grep -q "^omearrow.libs/$lib-" <<< "$contents" || fail "$lib not bundled"
 done
 if grep -E "^omearrow.libs/lib(arrow|parquet)" <<< "$contents"; then

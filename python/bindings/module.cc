@@ -15,4 +15,6 @@ NB_MODULE(_core, m) {
   omearrow::python::RegisterIterators(m);
   omearrow::python::RegisterFiles(m);
   omearrow::python::RegisterMeta(m);
+  omearrow::python::RegisterCrops(m);
+  omearrow::python::RegisterPreview(m);
 }

@@ -8,6 +8,7 @@ casting and copies run in a C++ core; Arrow inputs are read zero-copy.
 import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the extension)
 
 from omearrow import _core  # noqa: F401
+from omearrow._crops import crops
 from omearrow._files import (
     OmeImage,
     from_numpy,
@@ -16,6 +17,7 @@ from omearrow._files import (
     write_parquet,
 )
 from omearrow._lazy import LazyTensorView
+from omearrow._preview import preview
 from omearrow._tensor import TensorView
 from omearrow import meta
 
@@ -27,9 +29,11 @@ __all__ = [
     "OmeImage",
     "TensorView",
     "__version__",
+    "crops",
     "from_numpy",
     "meta",
     "open",
+    "preview",
     "write_dataset",
     "write_parquet",
 ]

@@ -182,6 +182,37 @@ class OmeImage:
             meta["chunk_grid"] = dict(meta["chunk_grid"])
         return meta
 
+    def preview(
+        self,
+        *,
+        t: int = 0,
+        z: int | None = None,
+        c: int | Sequence[int] | None = None,
+        size: int = 512,
+        contrast: tuple[float, float] = (0.5, 99.5),
+    ) -> bytes:
+        """A PNG picture of plane (t, z) (z=None: the middle z): the channels ``c``
+        (None: all) contrast-stretched each between its ``contrast`` percentiles, tinted
+        with their ``color_rgba`` (else a default palette), added and shrunk to at most
+        ``size`` pixels on the long side. Reads only those planes. See
+        ``omearrow.preview``.
+        """
+        from omearrow._preview import image_preview
+
+        return image_preview(self._image, t=t, z=z, c=c, size=size, contrast=contrast)
+
+    def _repr_png_(self) -> bytes | None:
+        # None (no PNG) when the pixels cannot be read: _repr_html_ shows the error.
+        try:
+            return self.preview(size=256)
+        except (ValueError, OSError, IndexError, RuntimeError, MemoryError):
+            return None
+
+    def _repr_html_(self) -> str:
+        from omearrow._preview import image_html
+
+        return image_html(self)
+
     def tensor_view(
         self,
         *,

@@ -7,7 +7,7 @@ python/tests/records.py, which builds records with pyarrow alone):
     python smoke_installed.py --testdata DIR --source-root DIR --version X.Y.Z
 
 Checks that the package imported is the installed one, that the bundled native libraries
-are the wheel's own (libtiff from omearrow.libs, libarrow from the installed pyarrow), that
+are the wheel's own (libtiff and libpng from omearrow.libs, libarrow from the installed pyarrow), that
 every version agrees, opens the sample files, reads views in every record encoding against
 NumPy, exports through DLPack to NumPy, and runs the `omearrow` console script. Prints one
 line per check and "N passed, N failed"; exits 1 when any check failed.
@@ -141,6 +141,15 @@ def dlpack_to_numpy():
         plane = omearrow.TensorView(record, t=1, c=0, z=2)
         arr = np.from_dlpack(plane.to_dlpack(mode="arrow"))
         np.testing.assert_array_equal(arr, pixels[1, 0, 2].ravel(), err_msg=encoding)
+
+
+@check
+def preview_png_through_the_bundled_libpng():
+    png = omearrow.open(pathlib.Path(ARGS.testdata) / "z-series.ome.tiff").preview(z=2)
+    assert bytes(png[:8]) == b"\x89PNG\r\n\x1a\n", png[:8]
+    maps = pathlib.Path("/proc/self/maps").read_text()
+    libpng = {line.split()[-1] for line in maps.split("\n") if "/libpng" in line}
+    assert libpng and all("/omearrow.libs/" in p for p in libpng), libpng
 
 
 @check
