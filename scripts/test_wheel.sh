@@ -58,7 +58,7 @@ so_version=$("$PYTHON" -c "import pyarrow; print(pyarrow.cpp_build_info.so_versi
 wheel=$(ls "$OUT"/wheelhouse/omearrow-"$VERSION"-*-manylinux_*.whl) || fail "no manylinux wheel"
 contents=$("$PYTHON" -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$wheel")
 for lib in libtiff libpugixml libpng; do
-  grep -q "^omearrow.libs/$lib-" <<< "$contents" || fail "$lib not bundled"
+  grep -q "^omearrow.libs/$lib" <<< "$contents" || fail "$lib not bundled"
 done
 if grep -E "^omearrow.libs/lib(arrow|parquet)" <<< "$contents"; then
   fail "libarrow/libparquet bundled"
