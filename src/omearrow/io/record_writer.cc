@@ -376,10 +376,11 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
 namespace {
 
 // Writes each record as its own row group, so reading one image touches no other.
-Status WriteOneRowGroupPerRecord(const std::shared_ptr<arrow::Schema>& schema, const arrow::ArrayVector& records,
-                                 std::shared_ptr<parquet::WriterProperties> properties,
-                                 std::shared_ptr<parquet::ArrowWriterProperties> arrow_properties,
-                                 std::shared_ptr<arrow::io::OutputStream> out) {
+Status WriteOneRowGroupPerRecord(
+    const std::shared_ptr<arrow::Schema>& schema, const arrow::ArrayVector& records,
+    std::shared_ptr<parquet::WriterProperties> properties,
+    std::shared_ptr<parquet::ArrowWriterProperties> arrow_properties,
+    std::shared_ptr<arrow::io::OutputStream> out) {
   ARROW_ASSIGN_OR_RAISE(auto writer,
                         parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(),
                                                          std::move(out), std::move(properties),
@@ -440,9 +441,8 @@ arrow::Status WriteParquet(const std::vector<std::shared_ptr<const Image>>& imag
     }
     parquet::ArrowWriterProperties::Builder arrow_properties;
     arrow_properties.store_schema();
-    // Leaf columns (list files: the planes' and the chunks' pixels) are encoded and
-    // compressed in parallel; that needs the buffered row group mode.
-    arrow_properties.set_use_threads(true);
+    // Columns are written one after the other: Arrow's parallel column writing (its own
+    // thread pool, uninstrumented) gained little here and trips ThreadSanitizer.
     const Status written = WriteOneRowGroupPerRecord(schema, records, properties.build(),
                                                      arrow_properties.build(), *out);
     auto closed = (*out)->Close();
