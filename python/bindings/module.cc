@@ -13,4 +13,5 @@ NB_MODULE(_core, m) {
   omearrow::python::RegisterIterators(m);
   omearrow::python::RegisterFiles(m);
   omearrow::python::RegisterMeta(m);
+  omearrow::python::RegisterCollections(m);
 }

@@ -41,6 +41,7 @@ void RegisterLazy(nanobind::module_& m);
 void RegisterIterators(nanobind::module_& m);
 void RegisterFiles(nanobind::module_& m);
 void RegisterMeta(nanobind::module_& m);
+void RegisterCollections(nanobind::module_& m);
 
 // A new _core.DLPackObject owning `tensor`.
 nanobind::object MakeDLPackObject(Tensor tensor);

@@ -15,12 +15,14 @@ from omearrow._files import (
     write_dataset,
     write_parquet,
 )
+from omearrow._collection import Collection, open_collection
 from omearrow._lazy import LazyTensorView
 from omearrow._tensor import TensorView
 from omearrow import meta
 
 __version__ = "0.1.0"
 __all__ = [
+    "Collection",
     "LazyTensorView",
     "OmeImage",
     "TensorView",
@@ -28,6 +30,7 @@ __all__ = [
     "from_numpy",
     "meta",
     "open",
+    "open_collection",
     "write_dataset",
     "write_parquet",
 ]
