@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -50,16 +51,20 @@ def isolated_aws_env(env: dict[str, str], tmp: str, key: str = "testing",
 def moto_server(env: dict[str, str]):
     """Starts `moto.server` on 127.0.0.1 (a free port); yields its port."""
     port = free_port()
+    # The server logs every request: to a file, never to a pipe nobody reads (a full pipe
+    # blocks the server).
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-c", "from moto.server import main; main()", "-H", HOST,
          "-p", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"moto server exited: {proc.stderr.read().decode()[-2000:]}")
+                log.seek(0)
+                raise RuntimeError(f"moto server exited: {log.read().decode()[-2000:]}")
             try:
                 conn = http.client.HTTPConnection(HOST, port, timeout=2)
                 conn.request("GET", "/moto-api/")
@@ -78,6 +83,7 @@ def moto_server(env: dict[str, str]):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 @dataclass
@@ -117,12 +123,20 @@ def counting_proxy(upstream_port: int):
         def _forward(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
-            upstream = http.client.HTTPConnection(HOST, upstream_port, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
-            upstream.request(self.command, self.path, body=body, headers=headers)
-            response = upstream.getresponse()
-            data = response.read()
-            upstream.close()
+            for attempt in range(5):  # the moto dev server may drop a busy connection
+                upstream = http.client.HTTPConnection(HOST, upstream_port, timeout=120)
+                try:
+                    upstream.request(self.command, self.path, body=body, headers=headers)
+                    response = upstream.getresponse()
+                    data = response.read()
+                    break
+                except (http.client.RemoteDisconnected, ConnectionResetError):
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+                finally:
+                    upstream.close()
             self.send_response(response.status, response.reason)
             for k, v in response.getheaders():
                 if k.lower() in ("transfer-encoding", "connection", "content-length"):
@@ -157,4 +171,6 @@ def counting_proxy(upstream_port: int):
 
 def s3_uri(path: str, port: int) -> str:
     """An s3:// URI of `path` ("bucket/key") at the local endpoint `port`."""
-    return (f"s3://{path}?endpoint_override={HOST}:{port}&scheme=http&region={REGION}")
+    # A generous request timeout: the moto server is slow on a busy 2-core machine.
+    return (f"s3://{path}?endpoint_override={HOST}:{port}&scheme=http&region={REGION}"
+            "&request_timeout=60")

@@ -51,11 +51,15 @@ def test_metadata_equals_pyarrow(plate, collection):
     assert set(table.column("dtype").to_pylist()) == {"uint16"}
     assert set(table.column("encoding").to_pylist()) == {"byte-chunks", "list-chunks"}
     assert table.column("channel_names").to_pylist()[0] == ["C0", "C1"]
-    # Opening read metadata only: a small fraction of the pixels' bytes.
-    pixel_bytes = 600 * 2 * 24 * 20 * 2
+    assert collection.open_bytes_read > 0
+
+
+def test_open_reads_metadata_not_pixels(tmp_path):
+    plate = write_plate(tmp_path, files=4, rows=3, shape=(2, 256, 256))
+    collection = omearrow.open_collection(tmp_path)
     total = sum(os.path.getsize(p) for p in plate.files)
-    assert collection.open_bytes_read < total
-    assert collection.open_bytes_read < pixel_bytes
+    # Footers and metadata leaves only: a small part of files that are mostly pixels.
+    assert 0 < collection.open_bytes_read < total / 10
 
 
 def test_images_and_pixels(plate, collection):

@@ -7,6 +7,8 @@
 #include <arrow/array/util.h>
 #include <arrow/builder.h>
 #include <arrow/compute/api_vector.h>
+#include <arrow/compute/exec.h>
+#include <arrow/scalar.h>
 #include <arrow/datum.h>
 #include <arrow/compute/initialize.h>
 #include <arrow/status.h>
@@ -102,6 +104,34 @@ arrow::Result<Collection> Collection::Take(const std::vector<int64_t>& indices) 
   ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, arrow::compute::Take(arrow::Datum(metadata_), arrow::Datum(index_array)));
   out.metadata_ = taken.table();
   return out;
+}
+
+arrow::Result<Collection> Collection::Filter(const arrow::compute::Expression& predicate) const {
+  static const Status initialized = arrow::compute::Initialize();
+  ARROW_RETURN_NOT_OK(initialized);
+  auto bound = predicate.Bind(*metadata_->schema());
+  if (!bound.ok()) return Status::Invalid("filter ", predicate.ToString(), ": ", bound.status().message());
+  if (!bound->type()->Equals(arrow::boolean())) {
+    return Status::Invalid("filter ", predicate.ToString(), " gives ", bound->type()->ToString(),
+                           ", not booleans");
+  }
+  ARROW_ASSIGN_OR_RAISE(auto batch, metadata_->CombineChunksToBatch());
+  auto mask = arrow::compute::ExecuteScalarExpression(*bound, arrow::compute::ExecBatch(*batch));
+  if (!mask.ok()) return Status::Invalid("filter ", predicate.ToString(), ": ", mask.status().message());
+  std::vector<int64_t> indices;
+  if (mask->is_scalar()) {
+    const auto& scalar = static_cast<const arrow::BooleanScalar&>(*mask->scalar());
+    if (scalar.is_valid && scalar.value) {
+      for (int64_t i = 0; i < size(); ++i) indices.push_back(i);
+    }
+  } else {
+    auto values = mask->make_array();
+    const auto& booleans = static_cast<const arrow::BooleanArray&>(*values);
+    for (int64_t i = 0; i < booleans.length(); ++i) {
+      if (booleans.IsValid(i) && booleans.Value(i)) indices.push_back(i);
+    }
+  }
+  return Take(indices);
 }
 
 arrow::Result<OpenedImage> Collection::OpenImage(int64_t index) const {

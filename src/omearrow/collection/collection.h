@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include <arrow/compute/expression.h>
 #include <arrow/result.h>
 #include <arrow/table.h>
 
@@ -59,6 +60,12 @@ class Collection {
   // The images at `indices` (each in [0, size()), repeats allowed), in that order; the
   // metadata rows are taken alike. Errors keep the collection's errors.
   arrow::Result<Collection> Take(const std::vector<int64_t>& indices) const;
+
+  // The images whose metadata rows satisfy `predicate` (an Arrow compute expression over
+  // the metadata columns, e.g. from ParseFilter; null counts as false), in order. Only the
+  // metadata table is evaluated; no file is read. Errors name unknown columns and
+  // type mismatches.
+  arrow::Result<Collection> Filter(const arrow::compute::Expression& predicate) const;
 
   // Opens image `index` reading only its metadata (OpenParquet / OpenDataset); pixels
   // are read when views need them.

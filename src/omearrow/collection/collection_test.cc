@@ -17,6 +17,7 @@
 
 #include "omearrow/collection/collection.h"
 #include "omearrow/collection/file_metadata.h"
+#include "omearrow/collection/filter.h"
 #include "omearrow/collection/listing.h"
 #include "omearrow/collection/location.h"
 #include "omearrow/testing/gtest_util.h"
@@ -414,6 +415,51 @@ TEST(Location, UrisAndDisplay) {
   EXPECT_EQ(FileSystemPath(remote, remote.Display()), "bucket/a.parquet");
   EXPECT_EQ(FileSystemPath(remote, "bucket/b.parquet"), "bucket/b.parquet");
   EXPECT_FALSE(ResolveLocation("nosuchscheme://x/y").ok());
+}
+
+}  // namespace
+}  // namespace omearrow
+
+namespace omearrow {
+namespace {
+
+TEST(Collection, FilterExpressions) {
+  const fs::path dir = FreshDir("filter");
+  fs::create_directories(dir / "sub");
+  const auto written = MakePlate(dir, 8);
+  ASSERT_OK_AND_ASSIGN(Collection collection, OpenCollection({dir.string()}));
+  auto count = [&](const std::string& text) -> int64_t {
+    auto expr = ParseFilter(text);
+    EXPECT_TRUE(expr.ok()) << expr.status().ToString();
+    auto filtered = collection.Filter(*expr);
+    EXPECT_TRUE(filtered.ok()) << filtered.status().ToString();
+    return filtered.ok() ? filtered->size() : -1;
+  };
+  int64_t b_wells = 0, site_two = 0;
+  for (const Written& w : written) {
+    b_wells += w.well == "B02";
+    site_two += w.row == 2;
+  }
+  EXPECT_EQ(count("Metadata_Well == 'B02'"), b_wells);
+  EXPECT_EQ(count("Metadata_Site >= 2"), site_two);
+  EXPECT_EQ(count("Metadata_Site >= 2 and not (Metadata_Well == \"A03\")"), site_two - 2);
+  EXPECT_EQ(count("`Metadata_Plate` != 'P1' or size_x < 0"), 0);
+  EXPECT_EQ(count("size_y == 24 and dtype == 'uint16'"), 24);
+  ASSERT_OK_AND_ASSIGN(auto expr, ParseFilter("Metadata_Well == 'B02'"));
+  ASSERT_OK_AND_ASSIGN(Collection b02, collection.Filter(expr));
+  for (int64_t k = 0; k < b02.size(); ++k) {
+    EXPECT_EQ(StringAt(*b02.metadata(), "Metadata_Well", k), "B02");
+  }
+  for (const char* bad : {"Metadata_Well = 'B02'", "Metadata_Well == 'B02", "(size_x > 1",
+                          "== 3", "size_x > "}) {
+    auto parsed = ParseFilter(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find(bad), std::string::npos);
+  }
+  ASSERT_OK_AND_ASSIGN(auto unknown, ParseFilter("no_such_column == 1"));
+  auto failed = collection.Filter(unknown);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().message().find("no_such_column"), std::string::npos);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <arrow/status.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/schema.h>
+#include <parquet/properties.h>
 #include <parquet/exception.h>
 #include <parquet/file_reader.h>
 
@@ -56,6 +57,8 @@ std::shared_ptr<arrow::Schema> CollectionFixedSchema() {
 }
 
 namespace {
+
+constexpr size_t kFooterReadBytes = 16 * 1024;
 
 // Builds the fixed columns row by row.
 class FixedBuilder {
@@ -269,9 +272,18 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
   if (!size.ok()) return Status::IOError(path, ": ", size.status().message());
   std::unique_ptr<parquet::arrow::FileReader> reader;
   try {
-    auto parquet_reader =
-        parquet::ParquetFileReader::Open(counting, internal::UntrustedReaderProperties(*size));
-    auto made = parquet::arrow::FileReader::Make(ReaderMemoryPool(), std::move(parquet_reader));
+    parquet::ReaderProperties properties = internal::UntrustedReaderProperties(*size);
+    // The footer of a file with few row groups fits in 16 KiB (one request); a larger one
+    // costs a second request for the rest.
+    properties.set_footer_read_size(kFooterReadBytes);
+    auto parquet_reader = parquet::ParquetFileReader::Open(counting, properties);
+    // No pre-buffering: its reads run on Arrow's IO thread pool, where a remote file's
+    // own reads may wait for that pool too (8 files opened at once starved it); reads
+    // stay on this thread, and remote ones go through the read-ahead windows.
+    parquet::ArrowReaderProperties arrow_properties;
+    arrow_properties.set_pre_buffer(false);
+    auto made = parquet::arrow::FileReader::Make(ReaderMemoryPool(), std::move(parquet_reader),
+                                                 arrow_properties);
     if (!made.ok()) return Status::IOError(path, ": ", made.status().message());
     reader = std::move(*made);
   } catch (const std::exception& error) {

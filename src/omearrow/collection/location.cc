@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <arrow/status.h>
 #include <arrow/util/uri.h>
 
+#include "omearrow/util/text.h"
 #include "omearrow/util/view_limits.h"
 
 namespace omearrow {
@@ -38,6 +40,64 @@ std::string Location::Display(const std::string& other_path) const {
   return out;
 }
 
+namespace {
+
+bool ParseBool(const std::string& value, bool* out) {
+  const std::string lower = internal::TrimLower(value);
+  if (lower == "true" || lower == "1" || lower == "yes") {
+    *out = true;
+  } else if (lower == "false" || lower == "0" || lower == "no") {
+    *out = false;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// S3 through S3Options::FromUri, plus the query options it does not know: anonymous
+// (no credentials: public buckets), request_timeout and connect_timeout (seconds).
+arrow::Result<std::shared_ptr<arrow::fs::FileSystem>> MakeS3FileSystem(
+    const arrow::util::Uri& uri, const std::string& source, std::string* path) {
+  {
+    // FileSystemFromUri does this itself; S3Options and S3FileSystem need it done first.
+    // Serialized as Arrow asks (several threads may open collections at once).
+    static std::mutex init_mutex;
+    std::lock_guard<std::mutex> lock(init_mutex);
+    ARROW_RETURN_NOT_OK(arrow::fs::EnsureS3Initialized());
+  }
+  ARROW_ASSIGN_OR_RAISE(auto items, uri.query_items());
+  std::string passed;
+  bool anonymous = false;
+  double request_timeout = -1, connect_timeout = -1;
+  for (const auto& [key, value] : items) {
+    if (key == "anonymous") {
+      if (!ParseBool(value, &anonymous)) {
+        return Status::Invalid("anonymous must be true or false, not '", value, "'");
+      }
+    } else if (key == "request_timeout" || key == "connect_timeout") {
+      char* end = nullptr;
+      const double seconds = std::strtod(value.c_str(), &end);
+      if (value.empty() || end != value.c_str() + value.size() || !(seconds > 0)) {
+        return Status::Invalid(key, " must be a positive number of seconds, not '", value,
+                               "'");
+      }
+      (key == "request_timeout" ? request_timeout : connect_timeout) = seconds;
+    } else {
+      passed += (passed.empty() ? "" : "&") + key + "=" + value;
+    }
+  }
+  std::string base = source.substr(0, source.find('?'));
+  if (!passed.empty()) base += "?" + passed;
+  ARROW_ASSIGN_OR_RAISE(auto options, arrow::fs::S3Options::FromUri(base, path));
+  if (anonymous) options.ConfigureAnonymousCredentials();
+  if (request_timeout > 0) options.request_timeout = request_timeout;
+  if (connect_timeout > 0) options.connect_timeout = connect_timeout;
+  ARROW_ASSIGN_OR_RAISE(auto fs, arrow::fs::S3FileSystem::Make(options));
+  return std::static_pointer_cast<arrow::fs::FileSystem>(fs);
+}
+
+}  // namespace
+
 arrow::Result<Location> ResolveLocation(const std::string& source) {
   Location location;
   if (!IsUri(source)) {
@@ -56,7 +116,8 @@ arrow::Result<Location> ResolveLocation(const std::string& source) {
     return location;
   }
   std::string path;
-  auto fs = arrow::fs::FileSystemFromUri(source, &path);
+  auto fs = scheme == "s3" ? MakeS3FileSystem(uri, source, &path)
+                           : arrow::fs::FileSystemFromUri(source, &path);
   if (!fs.ok()) {
     return Status::IOError(source, ": cannot open the filesystem of this URI: ",
                            fs.status().message());

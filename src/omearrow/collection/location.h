@@ -34,9 +34,11 @@ struct Location {
 };
 
 // Resolves `source`: a local path (returned as is), a file:// URI (as its local path), or
-// any other URI through arrow::fs::FileSystemFromUri with options in the query
-// (S3: endpoint_override, scheme, region, anonymous, ...; credentials from the standard
-// AWS environment variables and profiles). Errors name the source.
+// any other URI through arrow::fs::FileSystemFromUri with options in the query. S3
+// (s3://bucket/key?...) takes Arrow's options (endpoint_override, scheme, region, ...) and
+// also anonymous=true|false, request_timeout=S and connect_timeout=S (seconds);
+// credentials come from the standard AWS environment variables and profiles unless
+// anonymous. Errors name the source.
 arrow::Result<Location> ResolveLocation(const std::string& source);
 
 // Read-ahead policy for remote files: a read of n bytes at p fetches
