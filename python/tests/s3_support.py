@@ -137,6 +137,13 @@ def counting_proxy(upstream_port: int):
                     time.sleep(0.05 * (attempt + 1))
                 finally:
                     upstream.close()
+            # Recorded before answering, so a client that got its response sees it counted.
+            key = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path.lstrip("/"))
+            with counter.lock:
+                counter.requests.append(
+                    Request(self.command, key, self.headers.get("Range"),
+                            0 if self.command == "HEAD" else len(data))
+                )
             self.send_response(response.status, response.reason)
             for k, v in response.getheaders():
                 if k.lower() in ("transfer-encoding", "connection", "content-length"):
@@ -149,12 +156,6 @@ def counting_proxy(upstream_port: int):
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
-            key = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path.lstrip("/"))
-            with counter.lock:
-                counter.requests.append(
-                    Request(self.command, key, self.headers.get("Range"),
-                            0 if self.command == "HEAD" else len(data))
-                )
 
         do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _forward
 

@@ -187,6 +187,7 @@ class ReadAheadFile final : public arrow::io::RandomAccessFile {
     const int64_t end = position + std::min(n, size - position);
     std::shared_ptr<arrow::Buffer> head;  // a kept window holding [position, ...)
     int64_t head_start = 0;
+    int64_t next_window = size;  // where the first kept window after `position` starts
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (const auto& [start, buffer] : windows_) {
@@ -195,14 +196,16 @@ class ReadAheadFile final : public arrow::io::RandomAccessFile {
           if (end <= stop) return arrow::SliceBuffer(buffer, position - start, end - position);
           head = buffer;
           head_start = start;
-          break;
+        } else if (start > position) {
+          next_window = std::min(next_window, start);
         }
       }
     }
-    // Fetch what no window holds, with read-ahead, in one request.
+    // Fetch what no window holds, with read-ahead (never into a kept window), in one
+    // request.
     const int64_t fetch_start = head ? head_start + head->size() : position;
-    const int64_t fetch_stop =
-        std::min(size, std::max(end, fetch_start + kRemoteReadAheadBytes));
+    const int64_t fetch_stop = std::max(
+        end, std::min({size, fetch_start + kRemoteReadAheadBytes, next_window}));
     ARROW_ASSIGN_OR_RAISE(auto fetched, inner_->ReadAt(fetch_start, fetch_stop - fetch_start));
     if (fetched->size() != fetch_stop - fetch_start) {
       return Status::IOError("short read: ", fetched->size(), " of ", fetch_stop - fetch_start,

@@ -42,9 +42,10 @@ struct Location {
 arrow::Result<Location> ResolveLocation(const std::string& source);
 
 // Read-ahead policy for remote files: a read of n bytes at p fetches
-// [p, p + max(n, kRemoteReadAheadBytes)) in one request (clipped to the file), and the
-// last kRemoteReadAheadWindows windows are kept, so page headers and the pages after them
-// come from one request; a read that starts inside a kept window fetches only the rest.
+// [p, p + max(n, kRemoteReadAheadBytes)) in one request (clipped to the file, and not into
+// a kept window after p), and the last kRemoteReadAheadWindows windows are kept, so page
+// headers and the pages after them come from one request; a read that starts inside a
+// kept window fetches only the rest.
 inline constexpr int64_t kRemoteReadAheadBytes = 64 * 1024;
 inline constexpr int kRemoteReadAheadWindows = 4;
 
