@@ -112,7 +112,6 @@ arrow::Status RunLs(const LsOptions& options) {
       std::printf("\n");
     }
   }
-  FinalizeObjectStorage();
   return arrow::Status::OK();
 }
 

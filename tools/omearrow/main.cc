@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "omearrow/collection/location.h"
 
 int main(int argc, char** argv) {
   using omearrow::cli::InputSelection;
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   } else if (*bench) {
     status = omearrow::cli::RunBench(input, repeats);
   }
+  omearrow::FinalizeObjectStorage();  // S3, if a URI used it (safe otherwise)
   if (!status.ok()) {
     std::fprintf(stderr, "omearrow: %s\n", status.message().c_str());
     return 1;

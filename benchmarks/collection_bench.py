@@ -11,7 +11,7 @@ objects in memory):
   tiles many/one    collection.iter_tiles((64, 64), prefetch=4) over every tile of 200
                     images of 2×256×256 uint16: 200 files × 1 row vs 1 file × 200 rows
 
-    python benchmarks/collections.py [--files 1000] [--repeat 5] [--json-out out.json]
+    python benchmarks/collection_bench.py [--files 1000] [--repeat 5] [--json-out out.json]
 
 Needs moto[server] (python/requirements-test.txt); S3 cases are skipped without it.
 """
