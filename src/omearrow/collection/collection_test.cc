@@ -10,6 +10,7 @@
 #include <arrow/builder.h>
 #include <arrow/filesystem/localfs.h>
 #include <arrow/io/file.h>
+#include <arrow/io/memory.h>
 #include <arrow/table.h>
 #include <gtest/gtest.h>
 #include <parquet/arrow/reader.h>
@@ -460,6 +461,74 @@ TEST(Collection, FilterExpressions) {
   auto failed = collection.Filter(unknown);
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.status().message().find("no_such_column"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace omearrow
+
+namespace omearrow {
+namespace {
+
+// Records every ReadAt reaching the wrapped file.
+class RecordingFile final : public arrow::io::RandomAccessFile {
+ public:
+  explicit RecordingFile(std::shared_ptr<arrow::Buffer> data)
+      : inner_(std::make_shared<arrow::io::BufferReader>(std::move(data))) {}
+  std::vector<std::pair<int64_t, int64_t>> reads;
+  arrow::Status Close() override { return inner_->Close(); }
+  bool closed() const override { return inner_->closed(); }
+  arrow::Result<int64_t> Tell() const override { return inner_->Tell(); }
+  arrow::Status Seek(int64_t position) override { return inner_->Seek(position); }
+  arrow::Result<int64_t> GetSize() override { return inner_->GetSize(); }
+  arrow::Result<int64_t> Read(int64_t n, void* out) override { return inner_->Read(n, out); }
+  arrow::Result<std::shared_ptr<arrow::Buffer>> Read(int64_t n) override {
+    return inner_->Read(n);
+  }
+  arrow::Result<std::shared_ptr<arrow::Buffer>> ReadAt(int64_t position, int64_t n) override {
+    reads.emplace_back(position, n);
+    return inner_->ReadAt(position, n);
+  }
+
+ private:
+  std::shared_ptr<arrow::io::BufferReader> inner_;
+};
+
+TEST(ReadAhead, WindowsStitchingAndClipping) {
+  const int64_t size = 300 * 1024;
+  std::string bytes(static_cast<size_t>(size), '\0');
+  for (int64_t i = 0; i < size; ++i) bytes[static_cast<size_t>(i)] = static_cast<char>(i * 7 % 251);
+  auto recording = std::make_shared<RecordingFile>(arrow::Buffer::FromString(bytes));
+  auto file = MakeReadAheadFile(recording);
+  auto expect = [&](int64_t position, int64_t n) {
+    ASSERT_OK_AND_ASSIGN(auto buffer, file->ReadAt(position, n));
+    const int64_t want = std::max<int64_t>(0, std::min(n, size - position));
+    ASSERT_EQ(buffer->size(), want) << position;
+    if (want > 0) {
+      EXPECT_EQ(buffer->ToString(), bytes.substr(static_cast<size_t>(position),
+                                                 static_cast<size_t>(want)));
+    }
+  };
+  expect(1000, 10);  // fetches [1000, 1000 + 64 KiB)
+  ASSERT_EQ(recording->reads.size(), 1u);
+  EXPECT_EQ(recording->reads[0], std::make_pair(int64_t{1000}, kRemoteReadAheadBytes));
+  expect(1010, 5000);  // inside the window: no request
+  EXPECT_EQ(recording->reads.size(), 1u);
+  expect(60000, 20000);  // starts inside, ends past: only the rest is fetched
+  ASSERT_EQ(recording->reads.size(), 2u);
+  EXPECT_EQ(recording->reads[1].first, 1000 + kRemoteReadAheadBytes);
+  // A read before a kept window does not fetch into it.
+  expect(size - 1000, 1000);
+  expect(size - 40000, 100);
+  ASSERT_EQ(recording->reads.size(), 4u);
+  EXPECT_EQ(recording->reads[3].first + recording->reads[3].second, size - 1000);
+  expect(size - 10, 100);  // clipped at the end of the file
+  expect(size + 5, 10);    // past the end: empty
+  // Reading through the stream interface gives the same bytes.
+  ASSERT_OK(file->Seek(2000));
+  ASSERT_OK_AND_ASSIGN(auto streamed, file->Read(100));
+  EXPECT_EQ(streamed->ToString(), bytes.substr(2000, 100));
+  ASSERT_OK_AND_ASSIGN(int64_t position, file->Tell());
+  EXPECT_EQ(position, 2100);
 }
 
 }  // namespace
