@@ -131,6 +131,15 @@ def test_tensor_views_and_tiles_cross_images(plate, collection):
     assert shuffled != [task for _, task in tiles]
 
 
+def test_iter_dlpack_gives_dlpack_producers(plate, collection):
+    torch = pytest.importorskip("torch")
+    small = collection.take([4])
+    tiles = [torch.from_dlpack(t) for t in small.iter_dlpack((24, 20), t=0, z=0, prefetch=1)]
+    assert len(tiles) == 1
+    row = small.metadata.to_pylist()[0]
+    np.testing.assert_array_equal(tiles[0].numpy(), plate.pixels[(row["path"], row["row"])])
+
+
 def test_tile_dataset_over_a_collection(plate, collection):
     torch = pytest.importorskip("torch")
     from omearrow.data import TileDataset
@@ -216,6 +225,11 @@ def test_bad_sources(tmp_path):
         omearrow.open_collection([plate.files[0], directory / "z_other.parquet"])
     with pytest.raises(ValueError, match="no column 'nope'"):
         omearrow.open_collection(plate.files[0], column="nope")
+    # Every file failing under "skip": an empty collection that says why.
+    empty = omearrow.open_collection(directory / "plain.parquet", on_error="skip")
+    assert len(empty) == 0 and empty.metadata.num_rows == 0
+    assert empty.metadata.column_names[:3] == ["path", "row", "column"]
+    assert [path for path, _ in empty.errors] == [str(directory / "plain.parquet")]
     assert _tree_state(directory) == before  # nothing written
 
 

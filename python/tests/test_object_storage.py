@@ -185,6 +185,30 @@ def test_requests_and_bytes_of_open_and_one_plane(s3, big_images):
     assert len(reads) <= 12
 
 
+def test_uri_options(s3, plate):
+    client, port, _ = s3
+    # anonymous=true sends unsigned requests: a public-read object opens, a private one
+    # is refused (an error naming the URI).
+    client.put_object(Bucket=BUCKET, Key="public/a.parquet", Body=plate.files[2].read_bytes(),
+                      ACL="public-read")
+    anonymous = omearrow.open(s3_uri(f"{BUCKET}/public/a.parquet", port) + "&anonymous=true",
+                              row=2)
+    assert anonymous.shape == (1, 2, 1, 24, 20)
+    np.testing.assert_array_equal(anonymous.tensor_view(t=0, z=0, layout="CYX").to_numpy(),
+                                  plate.pixels[(str(plate.files[2]), 2)])
+    with pytest.raises(OSError, match="plate_0002.parquet.*(ACCESS_DENIED|AccessDenied)"):
+        omearrow.open_collection(
+            s3_uri(f"{BUCKET}/plate/plate_0002.parquet", port) + "&anonymous=true"
+        )
+    with pytest.raises(OSError, match="anonymous must be true or false"):
+        omearrow.open_collection(s3_uri(f"{BUCKET}/plate/", port) + "&anonymous=maybe")
+    with pytest.raises(OSError, match="request_timeout"):
+        omearrow.open(s3_uri(f"{BUCKET}/plate/plate_0002.parquet", port).replace(
+            "request_timeout=60", "request_timeout=-1"))
+    with pytest.raises(OSError, match="nosuchoption"):
+        omearrow.open(s3_uri(f"{BUCKET}/plate/plate_0002.parquet", port) + "&nosuchoption=1")
+
+
 def test_missing_bucket_key_and_bad_objects(s3, plate, tmp_path):
     client, port, _ = s3
     with pytest.raises(OSError, match="no-such-bucket"):
