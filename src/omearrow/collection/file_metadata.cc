@@ -265,7 +265,7 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
     if (!opened.ok()) return opened.status().WithMessage(path, ": ", opened.status().message());
     raw = *opened;
   } else {
-    ARROW_ASSIGN_OR_RAISE(raw, OpenLocation(file.location, file.location.path));
+    ARROW_ASSIGN_OR_RAISE(raw, OpenLocation(file.location, file.location.path, file.size));
   }
   auto counting = std::make_shared<CountingFile>(raw);
   auto size = counting->GetSize();

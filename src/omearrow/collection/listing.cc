@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <arrow/filesystem/filesystem.h>
@@ -119,6 +120,7 @@ Status ListRemote(const std::string& source, std::vector<CollectionFile>* out) {
   ARROW_ASSIGN_OR_RAISE(Location location, ResolveLocation(source));
   if (location.local()) return ListLocal(location.path, out);
   std::vector<std::string> files;
+  std::map<std::string, int64_t> sizes;
   auto add_listing = [&](const std::string& directory, bool recursive,
                          const std::string& pattern) -> Status {
     arrow::fs::FileSelector selector;
@@ -137,10 +139,10 @@ Status ListRemote(const std::string& source, std::vector<CollectionFile>* out) {
             location.Display(info.path()),
             ": typed-chunk dataset directories are read from local disk only");
       }
-      if (!pattern.empty()) {
-        if (::fnmatch(pattern.c_str(), name.c_str(), 0) == 0) files.push_back(info.path());
-      } else if (IsParquetName(name)) {
+      if (!pattern.empty() ? ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0
+                           : IsParquetName(name)) {
         files.push_back(info.path());
+        sizes[info.path()] = info.size();
       }
     }
     return Status::OK();
@@ -167,6 +169,7 @@ Status ListRemote(const std::string& source, std::vector<CollectionFile>* out) {
     }
     if (info->type() == arrow::fs::FileType::File) {
       files.push_back(path);
+      sizes[path] = info->size();
     } else {
       ARROW_RETURN_NOT_OK(add_listing(path, true, ""));
       if (files.empty()) {
@@ -180,6 +183,7 @@ Status ListRemote(const std::string& source, std::vector<CollectionFile>* out) {
     file.location = location;
     file.location.path = file_path;
     file.display = location.Display(file_path);
+    file.size = sizes.count(file_path) ? sizes[file_path] : -1;
     out->push_back(std::move(file));
   }
   return Status::OK();

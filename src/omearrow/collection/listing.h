@@ -1,6 +1,7 @@
 // Sources of a collection → the files they name.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct CollectionFile {
   Location location;    // where it lives; location.path is the file's path
   std::string display;  // location.Display(): the path or URI shown to users
   bool dataset = false; // a typed-chunk dataset directory (local only)
+  int64_t size = -1;    // bytes, when the listing said (remote files; saves a request)
 };
 
 // Lists the files named by `sources`, each one of:

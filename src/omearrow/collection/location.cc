@@ -273,13 +273,15 @@ FileOpener MakeFileOpener(const Location& location) {
 }
 
 arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenLocation(
-    const Location& location, const std::string& path) {
+    const Location& location, const std::string& path, int64_t size) {
   if (location.local()) {
     auto opened = arrow::io::ReadableFile::Open(path, ReaderMemoryPool());
     if (!opened.ok()) return Status::IOError(path, ": ", opened.status().message());
     return std::shared_ptr<arrow::io::RandomAccessFile>(*opened);
   }
-  auto opened = location.fs->OpenInputFile(path);
+  arrow::fs::FileInfo info(path, arrow::fs::FileType::File);
+  if (size >= 0) info.set_size(size);
+  auto opened = size >= 0 ? location.fs->OpenInputFile(info) : location.fs->OpenInputFile(path);
   if (!opened.ok()) {
     return Status::IOError(location.Display(path), ": ", opened.status().message());
   }

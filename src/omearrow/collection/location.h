@@ -62,9 +62,10 @@ FileOpener MakeFileOpener(const Location& location);
 // The filesystem path of a URI `location.Display(path)` gave (or `text` as is).
 std::string FileSystemPath(const Location& location, const std::string& text);
 
-// Opens a location for reading (local: arrow::io::ReadableFile; remote: with read-ahead).
+// Opens a location for reading (local: arrow::io::ReadableFile; remote: with read-ahead;
+// a known `size` (>= 0) spares the remote request that would ask for it).
 arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenLocation(
-    const Location& location, const std::string& path);
+    const Location& location, const std::string& path, int64_t size = -1);
 
 // Finalizes Arrow's S3 client library if it was initialized (safe to call more than once
 // and when S3 was never used). Programs that used S3 call it before exiting.
