@@ -4,7 +4,7 @@ PYTHON   := $(CURDIR)/.venv/bin/python
 JOBS     ?= 2
 CMAKE_ARGS := -G Ninja -DPython_EXECUTABLE=$(PYTHON)
 
-.PHONY: all bootstrap build build-asan build-tsan python-install test test-cpp test-asan test-tsan test-python demo bench clean format build-fuzz fuzz fuzz-ci
+.PHONY: all bootstrap build build-asan build-tsan python-install test test-cpp test-asan test-tsan test-python demo bench clean format build-fuzz fuzz fuzz-ci fuzz-merge
 
 all: build
 
@@ -57,8 +57,9 @@ test-python: python-install
 	$(PYTHON) -m pytest python/tests -q
 
 # libFuzzer harnesses (fuzz/) built with clang + ASan/UBSan in build-fuzz. `make fuzz`
-# runs each for FUZZ_SECONDS; `make fuzz-ci` (part of `make test`) for FUZZ_CI_SECONDS.
-# Results go to build-fuzz/fuzz-stats.tsv; a crash fails the target.
+# runs each for FUZZ_SECONDS, FUZZ_JOBS at a time; `make fuzz-ci` (part of `make test`)
+# for FUZZ_CI_SECONDS. Runs start from the in-tree corpus fuzz/corpus, resume from
+# build-fuzz/corpus and append to fuzz/stats.tsv; a crash fails the target.
 FUZZ_SECONDS ?= 600
 FUZZ_CI_SECONDS ?= 30
 build-fuzz: bootstrap
@@ -68,11 +69,17 @@ build-fuzz: bootstrap
 	  -DOMEARROW_SANITIZE=address,undefined
 	cmake --build build-fuzz -j $(JOBS)
 
+FUZZ_JOBS ?= 1
 fuzz: build-fuzz
-	./scripts/fuzz.sh $(FUZZ_SECONDS)
+	FUZZ_JOBS=$(FUZZ_JOBS) ./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 fuzz-ci: build-fuzz
-	./scripts/fuzz.sh $(FUZZ_CI_SECONDS)
+	FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_STATS=build-fuzz/fuzz-ci-stats.tsv ./scripts/fuzz.sh $(FUZZ_CI_SECONDS)
+
+# Adds the inputs of build-fuzz/corpus that reach new coverage to the in-tree corpus
+# fuzz/corpus (commit it); then every later run starts from there.
+fuzz-merge: build-fuzz
+	./scripts/fuzz.sh --merge
 
 test: test-cpp test-asan test-tsan test-python fuzz-ci
 

@@ -1,6 +1,7 @@
 // Writes the fuzzers' seed corpora into <out>/<harness>/: Arrow IPC streams of records in
 // every encoding (record_fuzzer), Parquet files written by WriteParquet in several
-// encodings (parquet_fuzzer), small TIFF / OME-TIFF files (tiff_fuzzer), OME-XML
+// encodings plus list records as Arrow's writer lays them out with other options
+// (parquet_fuzzer), small TIFF / OME-TIFF files (tiff_fuzzer), OME-XML
 // documents (ome_xml_fuzzer) and zstd/lz4/... chunk payloads with true and lying sizes
 // (decompress_fuzzer). The sample files in testdata/ are added by scripts/fuzz.sh.
 // Usage: omearrow_fuzz_seeds <out-dir> [testdata-dir]
@@ -15,10 +16,14 @@
 #include <string_view>
 #include <vector>
 
+#include <arrow/io/file.h>
 #include <arrow/io/memory.h>
 #include <arrow/ipc/writer.h>
 #include <arrow/record_batch.h>
+#include <arrow/table.h>
 #include <arrow/util/compression.h>
+#include <parquet/arrow/writer.h>
+#include <parquet/properties.h>
 
 #include "omearrow/image.h"
 #include "omearrow/io/record_writer.h"
@@ -90,8 +95,59 @@ arrow::Status RecordSeeds(const fs::path& dir, const fs::path& parquet_dir) {
   return arrow::Status::OK();
 }
 
-// A small TIFF: `pages` 8-bit or 16-bit pages of 6x5, optionally with an OME-XML
-// description, strips or tiles, optionally compressed.
+// Planes and list-chunk records as other writers lay them out, for the page-level list
+// decoder: three rows in one row group (pages between and inside rows), data page v1 and
+// v2, dictionary on and off, tiny pages, several codecs.
+arrow::Status ListPageSeeds(const fs::path& parquet_dir) {
+  struct Variant {
+    const char* name;
+    parquet::ParquetDataPageVersion version;
+    bool dictionary;
+    arrow::Compression::type codec;
+  };
+  const Variant variants[] = {
+      {"v1-dict-snappy", parquet::ParquetDataPageVersion::V1, true, arrow::Compression::SNAPPY},
+      {"v2-plain-zstd", parquet::ParquetDataPageVersion::V2, false, arrow::Compression::ZSTD},
+      {"v1-plain-gzip", parquet::ParquetDataPageVersion::V1, false, arrow::Compression::GZIP},
+      {"v2-dict-none", parquet::ParquetDataPageVersion::V2, true,
+       arrow::Compression::UNCOMPRESSED},
+  };
+  int n = 0;
+  for (const Encoding encoding : {Encoding::kPlanes, Encoding::kListChunks}) {
+    for (const Variant& variant : variants) {
+      arrow::ArrayVector rows;
+      for (int r = 0; r < 3; ++r) {
+        DenseImage image = testing::MakeRandomImage(1, 2, 2, 6, 5, DType::kUInt16, 90 + n + r);
+        RecordSpec spec;
+        spec.encoding = encoding;
+        spec.chunk_z = 1, spec.chunk_y = 3, spec.chunk_x = 5;
+        if (r == 1) spec.missing = {{0, 1, 0}};
+        ARROW_ASSIGN_OR_RAISE(auto record, testing::BuildRecord(image, spec));
+        rows.push_back(record);
+      }
+      auto column = std::make_shared<arrow::ChunkedArray>(rows);
+      auto table = arrow::Table::Make(
+          arrow::schema({arrow::field("ome_arrow", column->type())}), {column});
+      parquet::WriterProperties::Builder properties;
+      properties.data_page_version(variant.version)->data_pagesize(64)->compression(
+          variant.codec);
+      if (!variant.dictionary) properties.disable_dictionary();
+      ARROW_ASSIGN_OR_RAISE(auto out, arrow::io::FileOutputStream::Open(
+                                          (parquet_dir / ("list-pages-" + std::to_string(n) +
+                                                          "-" + variant.name + ".parquet"))
+                                              .string()));
+      ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out,
+                                                     /*chunk_size=*/3, properties.build()));
+      ARROW_RETURN_NOT_OK(out->Close());
+      ++n;
+    }
+  }
+  return arrow::Status::OK();
+}
+
+// A small TIFF: `pages` 8-bit or 16-bit pages of 6x5, optionally with a description
+// (OME-XML, ImageJ, tifffile shaped) on the first page, strips or tiles, optionally
+// compressed.
 void WriteTiffSeed(const fs::path& path, int pages, int bits, const std::string& description,
                    bool tiled, uint16_t compression) {
   TIFF* tif = TIFFOpen(path.c_str(), "w");
@@ -161,6 +217,15 @@ void TiffAndXmlSeeds(const fs::path& tiff_dir, const fs::path& xml_dir) {
   WriteTiffSeed(tiff_dir / "stack-tiled.tif", 3, 16, "", true, COMPRESSION_ADOBE_DEFLATE);
   WriteTiffSeed(tiff_dir / "ome.tif", 2, 8, no_tiffdata, false, COMPRESSION_LZW);
   WriteTiffSeed(tiff_dir / "ome-tiffdata.tif", 3, 16, tiffdata, false, COMPRESSION_NONE);
+  // Series an ImageJ description or tifffile shaped descriptions record.
+  WriteTiffSeed(tiff_dir / "imagej.tif", 4, 16,
+                "ImageJ=1.11a\nimages=4\nchannels=2\nslices=2\nhyperstack=true\n"
+                "unit=micron\nspacing=0.5\n",
+                false, COMPRESSION_NONE);
+  WriteTiffSeed(tiff_dir / "shaped.tif", 3, 8,
+                "{\"shape\": [3, 5, 6], \"axes\": \"ZYX\"}", false, COMPRESSION_NONE);
+  WriteTiffSeed(tiff_dir / "shaped-truncated.tif", 1, 8,
+                "{\"shape\": [2, 5, 6], \"truncated\": true}", false, COMPRESSION_NONE);
   const std::vector<std::pair<std::string, std::string>> docs = {
       {"no-tiffdata", "\x82" + no_tiffdata},
       {"tiffdata", "\x83" + tiffdata},
@@ -253,6 +318,7 @@ int main(int argc, char** argv) {
     fs::create_directories(out / name);
   }
   arrow::Status status = RecordSeeds(out / "record_fuzzer", out / "parquet_fuzzer");
+  if (status.ok()) status = ListPageSeeds(out / "parquet_fuzzer");
   if (status.ok()) status = DecompressSeeds(out / "decompress_fuzzer");
   if (!status.ok()) {
     std::fprintf(stderr, "seeds: %s\n", status.ToString().c_str());

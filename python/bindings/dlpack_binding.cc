@@ -3,9 +3,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <arrow/c/dlpack_abi.h>
 #include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
@@ -105,6 +107,28 @@ nb::object Dlpack(PyDLPack& self, nb::handle stream, nb::handle max_version,
 }
 
 }  // namespace
+
+// A NumPy array over `tensor`'s memory, keeping the tensor's owner alive.
+nb::object TensorToNumpy(const Tensor& tensor) {
+  auto* owner = new std::shared_ptr<const void>(tensor.owner);
+  nb::capsule capsule(owner, [](void* p) noexcept {
+    delete static_cast<std::shared_ptr<const void>*>(p);
+  });
+  const int64_t itemsize = ItemSize(tensor.dtype);
+  std::vector<size_t> shape(tensor.shape.begin(), tensor.shape.end());
+  std::vector<int64_t> strides;
+  for (int64_t stride : tensor.strides) strides.push_back(stride / itemsize);
+  const DLDataType dl = ToDLDataType(tensor.dtype);
+  const nb::dlpack::dtype dtype{dl.code, dl.bits, dl.lanes};
+  if (tensor.read_only) {
+    return nb::ndarray<nb::numpy, nb::ro>(tensor.data, shape.size(), shape.data(), capsule,
+                                          strides.data(), dtype)
+        .cast();
+  }
+  return nb::ndarray<nb::numpy>(const_cast<uint8_t*>(tensor.data), shape.size(),
+                                shape.data(), capsule, strides.data(), dtype)
+      .cast();
+}
 
 nb::object MakeDLPackObject(Tensor tensor) {
   const DLDevice device = tensor.device;

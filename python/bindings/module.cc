@@ -14,4 +14,6 @@ NB_MODULE(_core, m) {
   omearrow::python::RegisterFiles(m);
   omearrow::python::RegisterMeta(m);
   omearrow::python::RegisterCollections(m);
+  omearrow::python::RegisterCrops(m);
+  omearrow::python::RegisterPreview(m);
 }

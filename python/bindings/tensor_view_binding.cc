@@ -26,28 +26,6 @@ nb::tuple ToTuple(const std::vector<int64_t>& values) {
   return nb::tuple(out);
 }
 
-// A NumPy array over `tensor`'s memory, keeping the tensor's owner alive.
-nb::object TensorToNumpy(const Tensor& tensor) {
-  auto* owner = new std::shared_ptr<const void>(tensor.owner);
-  nb::capsule capsule(owner, [](void* p) noexcept {
-    delete static_cast<std::shared_ptr<const void>*>(p);
-  });
-  const int64_t itemsize = ItemSize(tensor.dtype);
-  std::vector<size_t> shape(tensor.shape.begin(), tensor.shape.end());
-  std::vector<int64_t> strides;
-  for (int64_t stride : tensor.strides) strides.push_back(stride / itemsize);
-  const DLDataType dl = ToDLDataType(tensor.dtype);
-  const nb::dlpack::dtype dtype{dl.code, dl.bits, dl.lanes};
-  if (tensor.read_only) {
-    return nb::ndarray<nb::numpy, nb::ro>(tensor.data, shape.size(), shape.data(), capsule,
-                                          strides.data(), dtype)
-        .cast();
-  }
-  return nb::ndarray<nb::numpy>(const_cast<uint8_t*>(tensor.data), shape.size(),
-                                shape.data(), capsule, strides.data(), dtype)
-      .cast();
-}
-
 }  // namespace
 
 void RegisterView(nb::module_& m) {
@@ -65,6 +43,11 @@ void RegisterView(nb::module_& m) {
       .def_prop_ro("strides",
                    [](const PyView& s) { return ToTuple(Unwrap(s.view.strides())); },
                    "Byte strides in layout order (those of to_array(contiguous=False)).")
+      .def_prop_ro(
+          "canonical_is_contiguous",
+          [](const PyView& s) { return Unwrap(s.view.geometry()).CanonicalIsContiguous(); },
+          "True when to_array(contiguous=False) is C-contiguous in the layout (no axis "
+          "permuted, no channel skipped).")
       .def_prop_ro("warnings", [](const PyView& s) { return ToPyWarnings(s.view.warnings()); },
                    "(category, message) pairs raised while building the view.")
       .def_prop_ro(
@@ -124,15 +107,16 @@ void RegisterView(nb::module_& m) {
         options.channel_policy = channel_policy;
         return PyView{Unwrap(TensorView::Make(image.image, options))};
       },
-      nb::arg("image"), nb::kw_only(), nb::arg("t").none(), nb::arg("z").none(),
-      nb::arg("c").none(), nb::arg("roi").none(), nb::arg("roi3d").none(),
-      nb::arg("roi_nd").none(), nb::arg("roi_type").none(), nb::arg("tile").none(),
-      nb::arg("layout").none(), nb::arg("dtype").none(), nb::arg("channel_policy"),
-      nb::sig("def make_view(image: Image, *, t: object, z: object, c: object, "
+      nb::arg("image"), nb::arg("t").none(), nb::arg("z").none(), nb::arg("c").none(),
+      nb::arg("roi").none(), nb::arg("roi3d").none(), nb::arg("roi_nd").none(),
+      nb::arg("roi_type").none(), nb::arg("tile").none(), nb::arg("layout").none(),
+      nb::arg("dtype").none(), nb::arg("channel_policy"),
+      nb::sig("def make_view(image: Image, t: object, z: object, c: object, "
               "roi: object, roi3d: object, roi_nd: object, roi_type: object, "
               "tile: object, layout: str | None, dtype: str | None, "
               "channel_policy: str) -> View"),
-      "Builds a view with the reference's argument grammar and error messages.");
+      "Builds a view with the reference's argument grammar and error messages. Called "
+      "positionally by TensorView (keyword matching costs more than the rest of the call).");
 }
 
 }  // namespace omearrow::python

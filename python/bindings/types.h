@@ -42,6 +42,12 @@ void RegisterIterators(nanobind::module_& m);
 void RegisterFiles(nanobind::module_& m);
 void RegisterMeta(nanobind::module_& m);
 void RegisterCollections(nanobind::module_& m);
+void RegisterCrops(nanobind::module_& m);
+
+// A NumPy array over host `tensor`'s memory, keeping the tensor's owner alive (read-only
+// when the tensor is).
+nanobind::object TensorToNumpy(const Tensor& tensor);
+void RegisterPreview(nanobind::module_& m);
 
 // A new _core.DLPackObject owning `tensor`.
 nanobind::object MakeDLPackObject(Tensor tensor);

@@ -8,6 +8,7 @@ casting and copies run in a C++ core; Arrow inputs are read zero-copy.
 import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the extension)
 
 from omearrow import _core  # noqa: F401
+from omearrow._crops import crops
 from omearrow._files import (
     OmeImage,
     from_numpy,
@@ -17,6 +18,7 @@ from omearrow._files import (
 )
 from omearrow._collection import Collection, open_collection
 from omearrow._lazy import LazyTensorView
+from omearrow._preview import preview
 from omearrow._tensor import TensorView
 from omearrow import meta
 
@@ -27,10 +29,12 @@ __all__ = [
     "OmeImage",
     "TensorView",
     "__version__",
+    "crops",
     "from_numpy",
     "meta",
     "open",
     "open_collection",
+    "preview",
     "write_dataset",
     "write_parquet",
 ]

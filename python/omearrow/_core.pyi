@@ -1,7 +1,10 @@
 """C++ core of omearrow (tensor views of OME-Arrow images)."""
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
+
+import numpy
+from numpy.typing import NDArray
 
 
 class Image:
@@ -62,6 +65,12 @@ class View:
         """Byte strides in layout order (those of to_array(contiguous=False))."""
 
     @property
+    def canonical_is_contiguous(self) -> bool:
+        """
+        True when to_array(contiguous=False) is C-contiguous in the layout (no axis permuted, no channel skipped).
+        """
+
+    @property
     def warnings(self) -> list:
         """(category, message) pairs raised while building the view."""
 
@@ -82,9 +91,9 @@ class View:
         to_dlpack(): the exported tensor as a single-use DLPackObject; warnings are appended to `warnings` as (category, message) even when the export fails.
         """
 
-def make_view(image: Image, *, t: object, z: object, c: object, roi: object, roi3d: object, roi_nd: object, roi_type: object, tile: object, layout: str | None, dtype: str | None, channel_policy: str) -> View:
+def make_view(image: Image, t: object, z: object, c: object, roi: object, roi3d: object, roi_nd: object, roi_type: object, tile: object, layout: str | None, dtype: str | None, channel_policy: str) -> View:
     """
-    Builds a view with the reference's argument grammar and error messages.
+    Builds a view with the reference's argument grammar and error messages. Called positionally by TensorView (keyword matching costs more than the rest of the call).
     """
 
 class DLPackObject:
@@ -239,4 +248,19 @@ def canonical_type(encoding: str) -> object:
 def validate_records(data: object, stream: bool, strict: bool, max_problems: int) -> tuple[int, list[tuple[int, str, str]]]:
     """
     Validates every record of an Arrow struct array (or, with stream=True, a stream of them): (number of records, [(row, field path, message), ...]).
+    """
+
+def crops(image: Image, centers: Annotated[NDArray[numpy.float64], dict(shape=(None, 2))], height: int, width: int, *, t: object, z: object, c: object, dtype: str | None, boundary: str, fill: float, output: str, out: numpy.ndarray | None, warnings: list) -> object:
+    """
+    Crops of (height, width) around centers[i] = (y, x) from one (t, z): a C-contiguous (N, C, height, width) array (output='numpy') or a DLPackObject (output='dlpack'). With `out` (a writable C-contiguous array of that shape and dtype) the crops are written there and None is returned. Runs without the GIL, in parallel over crops; warnings are appended to `warnings`.
+    """
+
+def preview_png(image: Image, *, t: int, z: int | None, c: Sequence[int] | None, size: int, low: float, high: float) -> bytes:
+    """
+    PNG bytes of a channel composite of plane (t, z) of `image` (z=None: the middle), channels `c` (None: all), percentile contrast (low, high), long side <= size. Releases the GIL.
+    """
+
+def preview_view_png(view: View, *, t: int, z: int | None, c: Sequence[int] | None, size: int, low: float, high: float) -> bytes:
+    """
+    preview_png over a view's selection: t, z and c index within it; its ROI is shown.
     """

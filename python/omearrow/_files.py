@@ -184,6 +184,37 @@ class OmeImage:
             meta["chunk_grid"] = dict(meta["chunk_grid"])
         return meta
 
+    def preview(
+        self,
+        *,
+        t: int = 0,
+        z: int | None = None,
+        c: int | Sequence[int] | None = None,
+        size: int = 512,
+        contrast: tuple[float, float] = (0.5, 99.5),
+    ) -> bytes:
+        """A PNG picture of plane (t, z) (z=None: the middle z): the channels ``c``
+        (None: all) contrast-stretched each between its ``contrast`` percentiles, tinted
+        with their ``color_rgba`` (else a default palette), added and shrunk to at most
+        ``size`` pixels on the long side. Reads only those planes. See
+        ``omearrow.preview``.
+        """
+        from omearrow._preview import image_preview
+
+        return image_preview(self._image, t=t, z=z, c=c, size=size, contrast=contrast)
+
+    def _repr_png_(self) -> bytes | None:
+        # None (no PNG) when the pixels cannot be read: _repr_html_ shows the error.
+        try:
+            return self.preview(size=256)
+        except (ValueError, OSError, IndexError, RuntimeError, MemoryError):
+            return None
+
+    def _repr_html_(self) -> str:
+        from omearrow._preview import image_html
+
+        return image_html(self)
+
     def tensor_view(
         self,
         *,
@@ -279,7 +310,9 @@ def open(  # noqa: A001  (the module-level name is the API)
             column is missing or not an OME-Arrow struct, the first struct column with
             OME-Arrow fields is used with the reference's UserWarning.
         row: Parquet: the row (record); dataset: the row of ``images.parquet``; TIFF:
-            the OME ``<Image>`` index.
+            the OME ``<Image>`` index, or the series of a file tifffile wrote in several
+            calls (shaped series); other TIFFs (ImageJ hyperstacks, plain stacks) hold
+            one image.
         image_id: Dataset: select the image by id instead of by row.
 
     Returns:
@@ -287,7 +320,9 @@ def open(  # noqa: A001  (the module-level name is the API)
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: Not an OME-Arrow file, no usable column, malformed metadata.
+        ValueError: Not an OME-Arrow file, no usable column, malformed metadata; a
+            TIFF whose samples, compression (named, e.g. "JPEG 2000 (34712)") or
+            predictor omearrow cannot decode.
         IndexError: ``row`` out of range.
         OSError: Unreadable, truncated or corrupt file.
     """

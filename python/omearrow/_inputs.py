@@ -109,6 +109,10 @@ def image_from_data(data: Any, chunk_policy: Any) -> _core.Image:
     ``__arrow_c_array__`` / ``__arrow_c_stream__``) into a core image; an
     ``omearrow.OmeImage`` (or a core image) is used as it is."""
     policy = str(chunk_policy)
+    # The cached Arrow inputs first: the common case of many small views of one record.
+    entry = _cache.get((id(data), policy))
+    if entry is not None and entry[0]() is data:
+        return entry[1]
     if isinstance(data, _core.Image):
         return data
     core_image = getattr(data, "_image", None)

@@ -156,23 +156,16 @@ class TensorView:
         out_dtype = None if dtype is None else dtype_name(dtype)
         if plane_loader is not None:
             image = _core.image_with_plane_loader(image, plane_loader, out_dtype)
+        # Positional: the per-call cost of a small view is dominated by such details.
         view = _core.make_view(
-            image,
-            t=t,
-            z=z,
-            c=c,
-            roi=roi,
-            roi3d=roi3d,
-            roi_nd=roi_nd,
-            roi_type=roi_type,
-            tile=tile,
-            layout=layout if layout else None,
-            dtype=out_dtype,
-            channel_policy=str(channel_policy),
+            image, t, z, c, roi, roi3d, roi_nd, roi_type, tile,
+            layout if layout else None, out_dtype, str(channel_policy),
         )
         self._view = view
         self._array: np.ndarray | None = None
-        emit(view.warnings, 2)
+        raised = view.warnings
+        if raised:
+            emit(raised, 2)
 
     @classmethod
     def _wrap(cls, view: _core.View) -> "TensorView":
@@ -242,6 +235,10 @@ class TensorView:
             np.ndarray: Array in the requested layout.
         """
         arr = self._array
+        if arr is None and contiguous and not self._view.canonical_is_contiguous:
+            # One pass straight into the layout's C order: the canonical array would only
+            # be copied again (the reference caches it; nothing observable depends on it).
+            return self._view.to_array(True)
         if arr is None:
             arr = self._array = self._view.to_array(False)
         if contiguous and not arr.flags.c_contiguous:

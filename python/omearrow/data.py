@@ -1,8 +1,9 @@
-"""omearrow.data: a PyTorch dataset of 2-D training tiles over many OME-Arrow images.
+"""omearrow.data: PyTorch datasets over OME-Arrow images: 2-D training tiles
+(``TileDataset``) and single-cell crops around a table of centers (``CropDataset``).
 
-The task list, the per-epoch shuffle, the sharding and the prefetching run in C++
-(``omearrow::TileStream``); this module turns sources into views and DataLoader/
-distributed context into a shard.
+For tiles, the task list, the per-epoch shuffle, the sharding and the prefetching run in
+C++ (``omearrow::TileStream``); crops are cut by ``omearrow.crops`` (C++, many per call).
+This module turns sources into views and DataLoader/distributed context into a shard.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from typing import Any, Iterator, Sequence
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
+import numpy as np
+
 from omearrow import _core
+from omearrow._crops import crop_centers, crop_image, crop_size, crops
 from omearrow._lazy import LazyTensorView
 from omearrow._tensor import TensorView
 
-__all__ = ["TileDataset"]
+__all__ = ["CropDataset", "TileDataset"]
 
 _U64 = (1 << 64) - 1
 
@@ -214,3 +218,237 @@ class TileDataset(IterableDataset):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._views = self._make_views()
+
+
+def _relabeled(exc: BaseException, prefix: str) -> BaseException:
+    """`exc` with its message prefixed (same type where it takes one message)."""
+    try:
+        return type(exc)(f"{prefix}: {exc}")
+    except Exception:
+        return RuntimeError(f"{prefix}: {exc}")
+
+
+def _shard_and_epoch_order(n: int, shuffle: bool, seed: int, epoch: int, shard: int,
+                           shards: int) -> np.ndarray:
+    """Positions of shard `shard` of `shards` in the epoch's order of range(n): the
+    order ``random.Random(seed + (epoch << 64)).shuffle`` gives (as TileDataset), or
+    canonical order, then every `shards`-th item starting at `shard`."""
+    if shuffle:
+        order = np.asarray(_core.python_shuffle_order(n, seed + (epoch << 64)), dtype=np.int64)
+    else:
+        order = np.arange(n, dtype=np.int64)
+    return order[shard::shards]
+
+
+def _column(table: Any, name: str) -> np.ndarray:
+    """Column `name` of a pandas DataFrame, pyarrow Table/RecordBatch or mapping."""
+    try:
+        column = table[name]
+    except (KeyError, IndexError, TypeError):
+        raise KeyError(f"CropDataset: the table has no column {name!r}") from None
+    if hasattr(column, "to_numpy"):
+        try:
+            return np.asarray(column.to_numpy(zero_copy_only=False))
+        except TypeError:
+            return np.asarray(column.to_numpy())
+    return np.asarray(column)
+
+
+class CropDataset(IterableDataset):
+    """Single-cell crops for training: one item per cell, cut around its center.
+
+    Two ways to name the cells:
+
+    * ``CropDataset(source, centers, size=...)``: one image (a path, ``OmeImage`` or a
+      record) and an (N, 2) array-like of (y, x) centers;
+    * ``CropDataset(table, size=..., y=..., x=..., image=..., images=...)``: a table of
+      cells (pandas DataFrame, ``pyarrow.Table`` or a mapping of columns), e.g.
+      CellProfiler's ``Nuclei_Location_Center_Y``/``_X``. Column ``image`` says which
+      image each cell is in: a path (opened lazily with ``omearrow.open``), or a key of
+      ``images`` (a list or dict of sources). Without an ``image`` column and with one
+      source in ``images``, every cell is in that image.
+
+    Items are ``torch.Tensor`` crops of shape (C, h, w) — or, with ``batch_size``,
+    batches (B, C, h, w) cut in one ``omearrow.crops`` call per image in the batch (the
+    last batch may be smaller unless ``drop_last``). Crop windows, ``boundary`` and
+    ``fill`` follow ``omearrow.crops``. With ``shuffle`` the order is
+    ``random.Random(seed + (epoch << 64)).shuffle`` of the table's rows (``set_epoch``
+    reshuffles reproducibly); worker ``w`` of rank ``r`` takes rows
+    ``w * world_size + r`` modulo ``num_workers * world_size`` of that order, as
+    ``TileDataset``, so each cell is produced once per epoch over all of them.
+
+    Args:
+        source_or_table: The image, or the table of cells.
+        centers: (N, 2) (y, x) centers when the first argument is an image.
+        size: Crop size ``(h, w)`` or one int.
+        y, x, image: Column names of the table (defaults ``"y"``, ``"x"``, ``"image"``).
+        images: Sources the ``image`` column refers to (list: integer keys; dict: any).
+        t, z, c, dtype, boundary, fill: As in ``omearrow.crops``.
+        batch_size: Cells per item (None: one cell per item).
+        drop_last: Drop a last batch smaller than ``batch_size``.
+        shuffle, seed: Per-epoch shuffle of the cells.
+        rank, world_size: Distributed shard (default: ``torch.distributed`` when
+            initialised, else 0 and 1).
+        with_index: Yield ``(crop, row)`` (or ``(batch, rows)``, rows a LongTensor)
+            with the cells' row numbers in the table.
+    """
+
+    def __init__(
+        self,
+        source_or_table: Any,
+        centers: Any = None,
+        *,
+        size: int | tuple[int, int],
+        y: str = "y",
+        x: str = "x",
+        image: str = "image",
+        images: Sequence[Any] | dict[Any, Any] | None = None,
+        t: int = 0,
+        z: int = 0,
+        c: Any = None,
+        dtype: Any = None,
+        boundary: str = "pad",
+        fill: float = 0,
+        batch_size: int | None = None,
+        drop_last: bool = False,
+        shuffle: bool = False,
+        seed: int = 0,
+        rank: int | None = None,
+        world_size: int | None = None,
+        with_index: bool = False,
+    ) -> None:
+        super().__init__()
+        self._size = crop_size(size)
+        if centers is not None:
+            self._centers = crop_centers(centers)
+            self._sources: dict[Any, Any] = {0: source_or_table}
+            self._keys = np.zeros(len(self._centers), dtype=np.int64)
+            self._key_list: list[Any] = [0]
+        else:
+            table = source_or_table
+            self._centers = crop_centers(np.column_stack([_column(table, y), _column(table, x)]))
+            try:
+                keys = _column(table, image)
+            except KeyError:
+                if images is None or len(images) != 1:
+                    raise KeyError(
+                        f"CropDataset: the table has no column {image!r}; name the image "
+                        "column, or pass one source in images="
+                    ) from None
+                keys = np.zeros(len(self._centers), dtype=np.int64)
+                images = list(images.values()) if isinstance(images, dict) else list(images)
+            if images is None:
+                sources = {key: key for key in dict.fromkeys(keys.tolist())}
+                for key in sources:
+                    if not isinstance(key, (str, os.PathLike)):
+                        raise TypeError(
+                            f"CropDataset: image column {image!r} holds {key!r}; without "
+                            "images= it must hold paths"
+                        )
+            else:
+                mapping = images if isinstance(images, dict) else dict(enumerate(images))
+                sources = {}
+                for key in dict.fromkeys(keys.tolist()):
+                    if key not in mapping:
+                        raise KeyError(f"CropDataset: image {key!r} is not in images=")
+                    sources[key] = mapping[key]
+            self._sources = sources
+            self._key_list = list(sources)
+            index = {key: i for i, key in enumerate(self._key_list)}
+            self._keys = np.fromiter((index[key] for key in keys.tolist()), dtype=np.int64,
+                                     count=len(keys))
+        if batch_size is not None and (isinstance(batch_size, bool) or int(batch_size) < 1):
+            raise ValueError(f"batch_size must be a positive integer or None, got {batch_size!r}")
+        self._options = dict(t=t, z=z, c=c, dtype=dtype, boundary=boundary, fill=fill)
+        self._batch_size = None if batch_size is None else int(batch_size)
+        self._drop_last = bool(drop_last)
+        self._shuffle = bool(shuffle)
+        self._seed = int(seed) & _U64
+        self._rank = rank
+        self._world_size = world_size
+        self._with_index = bool(with_index)
+        self._epoch = 0
+        self._images: dict[int, _core.Image] = {}
+        # Check every image and option once, up front (errors name the image).
+        for i in range(len(self._key_list)):
+            self._crop(i, np.zeros((0, 2)))
+
+    _rank_and_world = TileDataset._rank_and_world
+    epoch = TileDataset.epoch
+    set_epoch = TileDataset.set_epoch
+
+    @property
+    def num_cells(self) -> int:
+        """Cells per epoch over all ranks and workers."""
+        return len(self._centers)
+
+    def _image(self, i: int) -> _core.Image:
+        core = self._images.get(i)
+        if core is None:
+            key = self._key_list[i]
+            try:
+                core = crop_image(self._sources[key])
+            except Exception as exc:
+                raise _relabeled(exc, f"CropDataset image {key!r}") from exc
+            self._images[i] = core
+        return core
+
+    def _crop(self, i: int, centers: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        try:
+            return crops(self._image(i), centers, self._size, out=out, **self._options)
+        except (ValueError, TypeError) as exc:
+            raise _relabeled(exc, f"CropDataset image {self._key_list[i]!r}") from exc
+
+    def _cells(self, rows: np.ndarray) -> np.ndarray:
+        """The crops of table rows `rows`, in that order: one crops() call per image."""
+        keys = self._keys[rows]
+        first = int(keys[0])
+        if (keys == first).all():
+            return self._crop(first, self._centers[rows])
+        out = None
+        for key in np.unique(keys):
+            where = np.nonzero(keys == key)[0]
+            part = self._crop(int(key), self._centers[rows[where]])
+            if out is None:
+                out = np.empty((len(rows),) + part.shape[1:], dtype=part.dtype)
+            elif part.shape[1:] != out.shape[1:] or part.dtype != out.dtype:
+                raise ValueError(
+                    "CropDataset: images in one batch give crops of different channels or "
+                    f"dtypes ({out.shape[1:]} {out.dtype} and {part.shape[1:]} {part.dtype}); "
+                    "select the same channels (c=) and dtype"
+                )
+            out[where] = part
+        return out
+
+    def __len__(self) -> int:
+        """Items this rank yields per epoch (cells, or batches with batch_size)."""
+        rank, world = self._rank_and_world()
+        cells = max(0, (len(self._centers) - rank + world - 1) // world)
+        if self._batch_size is None:
+            return cells
+        if self._drop_last:
+            return cells // self._batch_size
+        return (cells + self._batch_size - 1) // self._batch_size
+
+    def __iter__(self) -> Iterator[Any]:
+        rank, world = self._rank_and_world()
+        info = get_worker_info()
+        worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
+        rows = _shard_and_epoch_order(len(self._centers), self._shuffle, self._seed,
+                                      self._epoch, worker * world + rank, workers * world)
+        step = self._batch_size if self._batch_size is not None else 256
+        for start in range(0, len(rows), step):
+            block = rows[start:start + step]
+            if self._batch_size is not None and self._drop_last and len(block) < step:
+                return
+            batch = torch.from_numpy(self._cells(block))
+            if self._batch_size is not None:
+                yield (batch, torch.from_numpy(block)) if self._with_index else batch
+                continue
+            for j in range(len(block)):
+                yield (batch[j], int(block[j])) if self._with_index else batch[j]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_images"] = {}  # reopened in the worker
+        return state

@@ -137,3 +137,23 @@ def test_lazy_and_plane_loader_exports(pixels):
                                t=0, z=0)
     np.testing.assert_array_equal(np.from_dlpack(view.to_dlpack(mode="numpy")),
                                   pixels[0, :, 0, :5, :6])
+
+
+@pytest.mark.parametrize("layout", ["TZCYX", "TCZYX", "ZTCYX", "TZYXC", "CYXZT"])
+def test_to_numpy_contiguous_in_one_pass_keeps_caching_rules(chunked_record, layout):
+    # A permuted layout writes its C order directly (no canonical array first); a
+    # layout whose canonical order is C-contiguous shares the cached array, as before.
+    fresh = omearrow.TensorView(chunked_record, layout=layout)
+    first = fresh.to_numpy(contiguous=True)
+    canonical = fresh.to_numpy()
+    assert first.flags.c_contiguous
+    np.testing.assert_array_equal(first, canonical)
+    assert canonical.strides == fresh.strides
+    assert fresh.to_numpy() is canonical
+    if canonical.flags.c_contiguous:
+        assert first is canonical and fresh.to_numpy(contiguous=True) is canonical
+    else:
+        assert not np.shares_memory(first, canonical)
+        again = fresh.to_numpy(contiguous=True)
+        assert again is not first and not np.shares_memory(again, first)
+        np.testing.assert_array_equal(again, first)

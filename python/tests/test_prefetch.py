@@ -128,7 +128,7 @@ def test_at_most_prefetch_items_are_produced_ahead(planes_record, pixels):
     assert _wait_workers_gone() == 0
 
 
-def test_early_exit_and_dropping_stop_the_workers(planes_record):
+def test_early_exit_and_dropping_stop_the_workers(planes_record, pixels):
     view = omearrow.TensorView(planes_record)
     before = _threads()
     for _ in range(3):
@@ -138,7 +138,9 @@ def test_early_exit_and_dropping_stop_the_workers(planes_record):
     gc.collect()
     assert _wait_workers_gone() == 0
     assert _threads() <= before
-    iterator = view.iter_tiles_3d(tile_size=(1, 1, 1), prefetch=3)
+    # Workers start once items prove expensive (here: loads of 5 ms each).
+    slow = omearrow.TensorView(planes_record, plane_loader=_loader(pixels, delay=0.005))
+    iterator = slow.iter_tiles_3d(tile_size=(1, 1, 1), prefetch=3)
     next(iterator)
     assert _core.live_prefetch_workers() > 0
     del iterator

@@ -46,6 +46,8 @@ struct Kernel {
   // Output rows per step when channels are interleaved: keeps the touched output lines
   // of all channels in cache while each channel writes its share of them.
   static constexpr int64_t kInterleaveRows = 4;
+  // Most channels the one-pass interleave handles (more go channel by channel).
+  static constexpr int64_t kMaxInterleave = 16;
 
   Status Prepare(int64_t ti, int64_t zi, int64_t ci, const Rect& window,
                  PlaneWork* work) const {
@@ -104,6 +106,55 @@ struct Kernel {
     }
   }
 
+  // True when the channels of one (t, z) can be written in one pass per output row:
+  // adjacent channels in the output (channel stride 1, pixel stride = channels), same
+  // dtype as stored, and every channel's stored pieces cover the window alike (no zero
+  // fill) — e.g. channels-last layouts over planes or chunks of one grid.
+  bool CanInterleave(const std::vector<PlaneWork>& works) const {
+    if (strides[2] != 1 || strides[4] != num_channels || num_channels > kMaxInterleave) {
+      return false;
+    }
+    const PlaneWork& first = works[0];
+    for (const PlaneWork& work : works) {
+      if (work.needs_zero || work.pieces.size() != first.pieces.size()) return false;
+      for (size_t p = 0; p < work.pieces.size(); ++p) {
+        const PlaneWork::Piece& a = work.pieces[p];
+        const PlaneWork::Piece& b = first.pieces[p];
+        if (a.block->dtype != out_dtype || a.y0 != b.y0 || a.y1 != b.y1 || a.x0 != b.x0 ||
+            a.x1 != b.x1) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // Writes image rows [y_begin, y_end) of all channels, interleaved (CanInterleave).
+  void Interleave(const std::vector<PlaneWork>& works, int64_t y_begin,
+                  int64_t y_end) const {
+    const Roi& roi = selection.roi;
+    const int64_t itemsize = ItemSize(out_dtype);
+    const int64_t sy = strides[3], sx = strides[4];
+    const internal::InterleaveFn interleave = internal::GetInterleave(out_dtype);
+    std::array<const uint8_t*, kMaxInterleave> rows{};
+    for (size_t p = 0; p < works[0].pieces.size(); ++p) {
+      const PlaneWork::Piece& piece = works[0].pieces[p];
+      const int64_t y0 = std::max(piece.y0, y_begin), y1 = std::min(piece.y1, y_end);
+      const int64_t width = piece.x1 - piece.x0;
+      for (int64_t y = y0; y < y1; ++y) {
+        for (size_t c = 0; c < works.size(); ++c) {
+          const PlaneBlock& block = *works[c].pieces[p].block;
+          rows[c] = block.data +
+                    ((y - block.rect.y) * block.row_stride + (piece.x0 - block.rect.x)) *
+                        itemsize;
+        }
+        uint8_t* dst =
+            works[0].out + ((y - roi.y) * sy + (piece.x0 - roi.x) * sx) * itemsize;
+        interleave(rows.data(), static_cast<int>(works.size()), dst, width);
+      }
+    }
+  }
+
   Status Run(const Task& task) const {
     const Roi& roi = selection.roi;
     const Rect window{roi.y + task.row_begin, roi.x, task.row_end - task.row_begin, roi.w};
@@ -121,6 +172,10 @@ struct Kernel {
     std::vector<PlaneWork> works(static_cast<size_t>(num_channels));
     for (int64_t ci = 0; ci < num_channels; ++ci) {
       ARROW_RETURN_NOT_OK(Prepare(ti, zi, ci, window, &works[static_cast<size_t>(ci)]));
+    }
+    if (CanInterleave(works)) {
+      Interleave(works, y_begin, y_end);
+      return Status::OK();
     }
     for (int64_t y = y_begin; y < y_end; y += kInterleaveRows) {
       const int64_t y_stop = std::min(y_end, y + kInterleaveRows);

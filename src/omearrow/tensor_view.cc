@@ -109,6 +109,7 @@ namespace {
 // the view's shape and size and the limit.
 Status CheckViewBytes(const std::vector<int64_t>& shape, DType dtype, int64_t bytes,
                       int64_t limit) {
+  if (bytes <= (limit < 0 ? MaxViewBytes() : limit)) return Status::OK();  // no message
   std::string what = "materializing a view of shape (";
   for (size_t i = 0; i < shape.size(); ++i) {
     what += (i ? ", " : "") + std::to_string(shape[i]);
@@ -146,12 +147,15 @@ arrow::Result<int64_t> TensorView::MaterializedBytes(MemoryOrder order) const {
   return span * ItemSize(dtype_);
 }
 
-arrow::Result<Tensor> TensorView::MaterializeTo(uint8_t* out, int64_t capacity,
-                                                MemoryOrder order,
-                                                const MaterializeOptions& options) const {
-  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+namespace {
+
+// MaterializeTo for an already computed geometry `g` of a view (image, selection, dtype).
+arrow::Result<Tensor> MaterializeGeometry(const Image& image, const Selection& selection,
+                                          DType dtype, const Geometry& g, uint8_t* out,
+                                          int64_t capacity, MemoryOrder order,
+                                          const MaterializeOptions& options) {
   ARROW_RETURN_NOT_OK(CheckMaterializable(g));
-  const int64_t itemsize = ItemSize(dtype_);
+  const int64_t itemsize = ItemSize(dtype);
   const bool canonical = order == MemoryOrder::kCanonical;
   const std::array<int64_t, 5> element_strides =
       canonical ? g.CanonicalElementStrides() : g.ContiguousElementStrides();
@@ -165,11 +169,11 @@ arrow::Result<Tensor> TensorView::MaterializeTo(uint8_t* out, int64_t capacity,
     // the rest so no uninitialized memory is ever handed out.
     std::memset(out, 0, static_cast<size_t>(span * itemsize));
   }
-  ARROW_RETURN_NOT_OK(MaterializeInto(*image_, selection_, g.first_channel_only, dtype_,
-                                      out, element_strides, options));
+  ARROW_RETURN_NOT_OK(MaterializeInto(image, selection, g.first_channel_only, dtype, out,
+                                      element_strides, options));
   Tensor tensor;
   tensor.data = out;
-  tensor.dtype = dtype_;
+  tensor.dtype = dtype;
   tensor.shape = g.shape;
   tensor.is_copy = true;
   tensor.strides.resize(g.shape.size());
@@ -180,14 +184,29 @@ arrow::Result<Tensor> TensorView::MaterializeTo(uint8_t* out, int64_t capacity,
   return tensor;
 }
 
+}  // namespace
+
+arrow::Result<Tensor> TensorView::MaterializeTo(uint8_t* out, int64_t capacity,
+                                                MemoryOrder order,
+                                                const MaterializeOptions& options) const {
+  ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  return MaterializeGeometry(*image_, selection_, dtype_, g, out, capacity, order,
+                             options);
+}
+
 arrow::Result<Tensor> TensorView::Materialize(MemoryOrder order,
                                               const MaterializeOptions& options) const {
-  ARROW_ASSIGN_OR_RAISE(int64_t bytes, MaterializedBytes(order));
+  // One geometry for the size check, the allocation and the copy.
   ARROW_ASSIGN_OR_RAISE(Geometry g, geometry());
+  ARROW_RETURN_NOT_OK(CheckMaterializable(g));
+  const int64_t span =
+      order == MemoryOrder::kCanonical ? g.CanonicalSpanElements() : g.num_elements();
+  const int64_t bytes = span * ItemSize(dtype_);
   ARROW_RETURN_NOT_OK(CheckViewBytes(g.shape, dtype_, bytes, options.max_output_bytes));
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> buffer, AllocateAligned(bytes));
-  ARROW_ASSIGN_OR_RAISE(Tensor tensor,
-                        MaterializeTo(buffer->mutable_data(), bytes, order, options));
+  ARROW_ASSIGN_OR_RAISE(
+      Tensor tensor, MaterializeGeometry(*image_, selection_, dtype_, g,
+                                         buffer->mutable_data(), bytes, order, options));
   tensor.owner = std::move(buffer);
   return tensor;
 }

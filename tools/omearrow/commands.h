@@ -63,4 +63,20 @@ arrow::Status RunDemo(const std::string& directory, bool small);
 // `omearrow bench FILE`: times opening, one plane, a crop, the full image and tiles.
 arrow::Status RunBench(const InputSelection& input, int repeats);
 
+// Options of `omearrow preview`.
+struct PreviewCliOptions {
+  int64_t t = 0;
+  std::optional<int64_t> z;  // default: the middle z
+  std::vector<int64_t> c;    // empty: every channel
+  int64_t size = 512;
+  double low = 0.5;
+  double high = 99.5;
+  std::string output;  // empty: stdout when piped, else <name>.preview.png here
+};
+
+// `omearrow preview FILE`: a PNG channel composite of one plane (core preview.h),
+// written to -o, or to stdout when piped, or next to the current directory with its
+// path printed.
+arrow::Status RunPreview(const InputSelection& input, const PreviewCliOptions& options);
+
 }  // namespace omearrow::cli

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "omearrow/io/list_page_source.h"
 #include "omearrow/io/open.h"
 #include "omearrow/io/parquet_source.h"
 
@@ -45,6 +46,50 @@ std::string OptionalJson(const std::optional<int64_t>& value) {
   return value ? std::to_string(*value) : "null";
 }
 
+// How a planes/list-chunks row is read: page by page (and how its planes lie in the
+// pages) or decoded whole; nullopt for other encodings.
+struct PagesSummary {
+  std::optional<ListPageLayout> layout;  // nullopt: the row is decoded whole
+};
+
+arrow::Result<std::optional<PagesSummary>> SummarizePages(const Image& image) {
+  if (image.encoding() != PixelEncoding::kPlanes &&
+      image.encoding() != PixelEncoding::kListChunks) {
+    return std::nullopt;
+  }
+  ARROW_ASSIGN_OR_RAISE(auto layout, DescribeListPages(image.source()));
+  return PagesSummary{layout};
+}
+
+std::string PagesJson(const std::optional<PagesSummary>& summary) {
+  if (!summary) return "null";
+  if (!summary->layout) return "{\"read\": \"whole rows\"}";
+  const ListPageLayout& l = *summary->layout;
+  std::ostringstream out;
+  out << "{\"read\": \"pages\", \"leaf_pages\": " << l.leaf_pages
+      << ", \"row_pages\": " << l.row_pages << ", \"row_page_bytes\": " << l.row_page_bytes
+      << ", \"entries\": " << l.entries << ", \"pages_per_entry\": [" << l.min_pages_per_entry
+      << ", " << l.max_pages_per_entry << "], \"max_entries_per_page\": "
+      << l.max_entries_per_page << ", \"page_index\": " << (l.has_page_index ? "true" : "false")
+      << "}";
+  return out.str();
+}
+
+std::string PagesText(const std::optional<PagesSummary>& summary, const char* entry) {
+  if (!summary->layout) {
+    return "row decoded whole (the metadata does not place its pixel lists)";
+  }
+  const ListPageLayout& l = *summary->layout;
+  std::ostringstream out;
+  out << "read page by page; this row: " << l.row_pages << " of " << l.leaf_pages
+      << " data pages, " << l.row_page_bytes << " bytes; " << l.entries << " " << entry
+      << "s, " << l.min_pages_per_entry;
+  if (l.max_pages_per_entry != l.min_pages_per_entry) out << "-" << l.max_pages_per_entry;
+  out << " page(s) per " << entry << ", up to " << l.max_entries_per_page << " " << entry
+      << "s per page; page index: " << (l.has_page_index ? "yes" : "no");
+  return out.str();
+}
+
 }  // namespace
 
 arrow::Status RunInfo(const InputSelection& input, bool json) {
@@ -67,6 +112,8 @@ arrow::Status RunInfo(const InputSelection& input, bool json) {
     rows = file_info.num_rows;
   }
   const auto& grid = image.chunk_grid();
+  ARROW_ASSIGN_OR_RAISE(const auto pages, SummarizePages(image));
+  const char* entry = image.encoding() == PixelEncoding::kPlanes ? "plane" : "chunk";
   if (json) {
     std::ostringstream out;
     out << "{\"path\": " << JsonString(input.path)
@@ -97,7 +144,7 @@ arrow::Status RunInfo(const InputSelection& input, bool json) {
       out << (i ? ", " : "") << "{\"id\": " << OptionalJson(pm.channels[i].id)
           << ", \"name\": " << OptionalJson(pm.channels[i].name) << "}";
     }
-    out << "]}\n";
+    out << "], \"pages\": " << PagesJson(pages) << "}\n";
     std::fputs(out.str().c_str(), stdout);
     return arrow::Status::OK();
   }
@@ -124,6 +171,7 @@ arrow::Status RunInfo(const InputSelection& input, bool json) {
   } else {
     std::printf("chunks:          none\n");
   }
+  if (pages) std::printf("pages:           %s\n", PagesText(pages, entry).c_str());
   std::printf("physical size:   x=%s y=%s z=%s %s\n", OptionalJson(pm.physical_size_x).c_str(),
               OptionalJson(pm.physical_size_y).c_str(), OptionalJson(pm.physical_size_z).c_str(),
               pm.physical_size_x_unit.value_or("").c_str());

@@ -74,6 +74,21 @@ int main(int argc, char** argv) {
   add_input(bench);
   bench->add_option("--repeats", repeats, "runs per measurement (median reported)");
 
+  omearrow::cli::PreviewCliOptions preview_options;
+  auto* preview = app.add_subcommand("preview", "Write a PNG picture of one plane (channel "
+                                                "composite, percentile contrast)");
+  add_input(preview);
+  preview->add_option("--t", preview_options.t, "time index (default 0)");
+  preview->add_option("--z", preview_options.z, "z index (default: the middle z)");
+  preview->add_option("--c", preview_options.c, "channel indices, e.g. 0,2 (default: all)")
+      ->delimiter(',');
+  preview->add_option("--size", preview_options.size, "most pixels on the long side (512)");
+  preview->add_option("--low", preview_options.low, "lower contrast percentile (0.5)");
+  preview->add_option("--high", preview_options.high, "upper contrast percentile (99.5)");
+  preview->add_option("-o,--output", preview_options.output,
+                      "PNG file to write (default: stdout when piped, else "
+                      "<name>.preview.png in the current directory)");
+
   CLI11_PARSE(app, argc, argv);
   arrow::Status status;
   if (*info) {
@@ -94,6 +109,8 @@ int main(int argc, char** argv) {
     status = omearrow::cli::RunLs(ls_options);
   } else if (*demo) {
     status = omearrow::cli::RunDemo(demo_directory, small);
+  } else if (*preview) {
+    status = omearrow::cli::RunPreview(input, preview_options);
   } else if (*bench) {
     status = omearrow::cli::RunBench(input, repeats);
   }

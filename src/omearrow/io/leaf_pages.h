@@ -3,9 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -16,6 +14,7 @@
 #include <parquet/metadata.h>
 #include <parquet/schema.h>
 
+#include "omearrow/io/page_cursor.h"
 #include "omearrow/tensor/dtype.h"
 
 namespace omearrow::internal {
@@ -29,14 +28,9 @@ struct LeafPage {
   int64_t compressed_bytes = 0;  // header + body
 };
 
-// Checks a decoded page's levels against what the caller expects; `first_slot` is the
-// leaf slot of rep[0]. Returns an error naming the mismatch.
-using LevelCheck = std::function<arrow::Status(int64_t first_slot,
-                                               std::span<const int16_t> rep,
-                                               std::span<const int16_t> def)>;
-
 // The page table of one column chunk. Scan reads only page headers (and the dictionary
-// page); Decode reads and decompresses one data page. Thread-safe after Scan.
+// page); OpenCursor reads and decompresses one data page for incremental decoding.
+// Thread-safe after Scan.
 class LeafPages {
  public:
   // Walks the page headers of leaf `leaf` in row group `row_group`. Only INT32, INT64,
@@ -53,12 +47,10 @@ class LeafPages {
   // Index of the page holding `slot` (pages are in slot order).
   int64_t PageOf(int64_t slot) const;
 
-  // Reads and decodes page `index`: levels are passed to `check`, then values are
-  // written slot by slot as `dtype` (the leaf's logical type, e.g. uint16 stored as
-  // INT32), slots without a value (null or empty lists) as zero. Returns
-  // num_slots × itemsize bytes.
-  arrow::Result<std::shared_ptr<arrow::Buffer>> Decode(int64_t index, DType dtype,
-                                                       const LevelCheck& check) const;
+  // Reads and decompresses data page `index` (one read of its bytes) and returns a
+  // cursor that decodes its slots as `dtype` (the leaf's logical type, e.g. uint16
+  // stored as INT32) as far as asked.
+  arrow::Result<std::shared_ptr<PageCursor>> OpenCursor(int64_t index, DType dtype) const;
 
  private:
   LeafPages() = default;

@@ -107,13 +107,29 @@ class SharedLeafPages {
       ARROW_ASSIGN_OR_RAISE(auto pages, scan());
       std::lock_guard<std::mutex> lock(mutex_);
       entries_[key] = pages;
+      SweepLocked();
       return pages;
     });
   }
 
+  // Keys held (live or expired), for tests.
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return entries_.size();
+  }
+
  private:
+  // Drops expired entries once the map has doubled since the last sweep, so a process
+  // opening millions of files keeps only the tables still in use (amortized O(1)).
+  void SweepLocked() {
+    if (entries_.size() < 2 * after_last_sweep_ + 64) return;
+    std::erase_if(entries_, [](const auto& entry) { return entry.second.expired(); });
+    after_last_sweep_ = entries_.size();
+  }
+
   std::mutex mutex_;
   std::unordered_map<std::string, std::weak_ptr<const LeafPages>> entries_;
+  size_t after_last_sweep_ = 0;
   internal::LoadOnce<std::string, std::shared_ptr<const LeafPages>> loading_;
 };
 
@@ -129,44 +145,88 @@ class LevelVerifier {
 
   Status Check(int64_t first, std::span<const int16_t> rep, std::span<const int16_t> def,
                int16_t max_rep, int16_t max_def) const {
+    const int64_t end = first + static_cast<int64_t>(rep.size());
+    auto at = [&](std::span<const int16_t> levels, int64_t slot) {
+      return levels[static_cast<size_t>(slot - first)];
+    };
+    // Rows: level 0 exactly at the row starts.
     const auto& starts = plan_.row_starts;
     auto next_row = std::lower_bound(starts.begin(), starts.end(), first);
+    for (int64_t pos = first; pos < end;) {
+      const int64_t row_start = next_row != starts.end() ? *next_row : end;
+      const int64_t stop = std::min(end, row_start);
+      if (auto bad = FirstWhere(rep, first, pos, stop, [](int16_t r) { return r == 0; })) {
+        return Mismatch(*bad, "no row to start");
+      }
+      if (stop == end) break;
+      if (at(rep, stop) != 0) return Mismatch(stop, "a row to start");
+      pos = stop + 1;
+      ++next_row;
+    }
+    // This row's entries: a list starts (rep < max) where the plan puts one and
+    // continues (rep == max) to its end; every slot of a non-null entry holds a value.
     const auto& entry_starts = plan_.entry_first_slot;
-    auto entry = std::upper_bound(entry_starts.begin(), entry_starts.end(), first);
-    int64_t entry_index = (entry - entry_starts.begin()) - 1;  // entry holding `first`
-    for (size_t i = 0; i < rep.size(); ++i) {
-      const int64_t slot = first + static_cast<int64_t>(i);
-      const bool row_start = next_row != starts.end() && *next_row == slot;
-      if (row_start) ++next_row;
-      if ((rep[i] == 0) != row_start) {
-        return Mismatch(slot, row_start ? "a row to start" : "no row to start");
+    const int64_t lo = std::max(first, row_begin_), hi = std::min(end, row_end_);
+    if (lo >= hi || entry_starts.empty()) return Status::OK();
+    size_t e = static_cast<size_t>(
+        std::upper_bound(entry_starts.begin(), entry_starts.end(), lo) - entry_starts.begin());
+    if (e == 0) return Mismatch(lo, "an entry");
+    --e;
+    for (int64_t pos = lo; pos < hi; ++e) {
+      const int64_t begin = entry_starts[e];
+      const int64_t entry_end = e + 1 < entry_starts.size() ? entry_starts[e + 1] : row_end_;
+      const int64_t stop = std::min(hi, entry_end);
+      const int64_t segment = pos;
+      if (pos == begin) {
+        if (at(rep, pos) > max_rep - 1) return Mismatch(pos, "a list to start");
+        ++pos;
       }
-      if (slot < row_begin_ || slot >= row_end_ || entry_starts.empty()) continue;
-      if (entry_index + 1 < static_cast<int64_t>(entry_starts.size()) &&
-          entry_starts[static_cast<size_t>(entry_index + 1)] == slot) {
-        ++entry_index;
+      if (auto bad = FirstWhere(rep, first, pos, stop, [&](int16_t r) { return r != max_rep; })) {
+        return Mismatch(*bad, "a list to continue");
       }
-      if (entry_index < 0) return Mismatch(slot, "an entry");
-      const int64_t begin = entry_starts[static_cast<size_t>(entry_index)];
-      const int64_t length = plan_.entry_length[static_cast<size_t>(entry_index)];
-      const bool entry_start = slot == begin;
-      if (entry_start ? rep[i] > max_rep - 1 : rep[i] != max_rep) {
-        return Mismatch(slot, entry_start ? "a list to start" : "a list to continue");
+      const bool has_values = plan_.entry_length[e] > 0;
+      if (auto bad = FirstWhere(def, first, segment, stop,
+                                [&](int16_t d) { return (d == max_def) != has_values; })) {
+        return Mismatch(*bad, has_values ? "a pixel value" : "a null entry");
       }
-      if ((def[i] == max_def) != (length > 0)) {
-        return Mismatch(slot, length > 0 ? "a pixel value" : "a null entry");
-      }
+      pos = stop;
     }
     return Status::OK();
   }
 
  private:
+  // The first slot in [from, to) whose level (levels[0] is slot `first`) satisfies
+  // `bad`; the scan has no early exit, so it vectorizes.
+  template <typename Pred>
+  static std::optional<int64_t> FirstWhere(std::span<const int16_t> levels, int64_t first,
+                                           int64_t from, int64_t to, Pred bad) {
+    if (from >= to) return std::nullopt;
+    const int16_t* p = levels.data() + (from - first);
+    const int64_t n = to - from;
+    int16_t any = 0;  // (an int16 accumulator is what GCC vectorizes)
+    for (int64_t i = 0; i < n; ++i) any |= static_cast<int16_t>(bad(p[i]));
+    if (any == 0) return std::nullopt;
+    return from + (std::find_if(p, p + n, bad) - p);
+  }
   static Status Mismatch(int64_t slot, const char* expected) {
     return Status::Invalid("pixel leaf slot ", slot, ": expected ", expected,
                            " from the record's metadata");
   }
   const ListRowPlan& plan_;
   int64_t row_begin_, row_end_;
+};
+
+// A cache entry: a page's cursor, whose output (charged at its full size) is decoded as
+// far as readers have asked.
+class CursorBuffer final : public arrow::Buffer {
+ public:
+  explicit CursorBuffer(std::shared_ptr<internal::PageCursor> cursor)
+      : arrow::Buffer(cursor->output()->data(), cursor->output()->size()),
+        cursor_(std::move(cursor)) {}
+  internal::PageCursor& cursor() const { return *cursor_; }
+
+ private:
+  std::shared_ptr<internal::PageCursor> cursor_;
 };
 
 class ListPageSource final : public PixelSource {
@@ -203,6 +263,46 @@ class ListPageSource final : public PixelSource {
   arrow::Result<StoredValues> GetStoredValues(const PlaneIndex& plane,
                                               const Rect& roi) const override {
     return p_.fallback->GetStoredValues(plane, roi);
+  }
+
+  arrow::Result<ListPageLayout> Describe() const {
+    ARROW_ASSIGN_OR_RAISE(auto pages, Pages());
+    ListPageLayout layout;
+    layout.leaf_pages = static_cast<int64_t>(pages->pages().size());
+    const auto& plan = p_.plan;
+    const int64_t row_begin = plan.row_starts[static_cast<size_t>(p_.local_row)];
+    const int64_t row_end = plan.row_starts[static_cast<size_t>(p_.local_row) + 1];
+    const int64_t first_page = pages->PageOf(row_begin);
+    const int64_t last_page = pages->PageOf(row_end - 1);
+    layout.row_pages = last_page - first_page + 1;
+    for (int64_t i = first_page; i <= last_page; ++i) {
+      layout.row_page_bytes += pages->pages()[static_cast<size_t>(i)].compressed_bytes;
+    }
+    layout.entries = static_cast<int64_t>(plan.entry_first_slot.size());
+    std::vector<int64_t> starts_per_page(static_cast<size_t>(layout.leaf_pages), 0);
+    bool any = false;
+    for (size_t e = 0; e < plan.entry_first_slot.size(); ++e) {
+      const int64_t first = plan.entry_first_slot[e];
+      ++starts_per_page[static_cast<size_t>(pages->PageOf(first))];
+      if (plan.entry_length[e] == 0) continue;
+      const int64_t spans = pages->PageOf(first + plan.entry_length[e] - 1) -
+                            pages->PageOf(first) + 1;
+      layout.min_pages_per_entry = any ? std::min(layout.min_pages_per_entry, spans) : spans;
+      layout.max_pages_per_entry = std::max(layout.max_pages_per_entry, spans);
+      any = true;
+    }
+    for (const int64_t n : starts_per_page) {
+      layout.max_entries_per_page = std::max(layout.max_entries_per_page, n);
+    }
+    try {
+      layout.has_page_index = p_.metadata->RowGroup(p_.row_group)
+                                  ->ColumnChunk(p_.leaf)
+                                  ->GetOffsetIndexLocation()
+                                  .has_value();
+    } catch (const std::exception& error) {
+      return Status::IOError(p_.label, ": ", error.what());
+    }
+    return layout;
   }
 
  private:
@@ -251,8 +351,8 @@ class ListPageSource final : public PixelSource {
         return Status::Invalid(p_.label, ": pixel values beyond the pixel column's pages");
       }
       const internal::LeafPage& page = pages->pages()[static_cast<size_t>(index)];
-      ARROW_ASSIGN_OR_RAISE(auto buffer, Page(*pages, index));
       const int64_t stop = std::min(end, page.first_slot + page.num_slots);
+      ARROW_ASSIGN_OR_RAISE(auto buffer, Page(*pages, index, stop));
       auto add = [&](int64_t from, int64_t rows, int64_t cols) {
         const int64_t e = from - base;
         PlaneBlock block;
@@ -298,18 +398,24 @@ class ListPageSource final : public PixelSource {
     return pages_;
   }
 
-  arrow::Result<std::shared_ptr<arrow::Buffer>> Page(const LeafPages& pages,
-                                                     int64_t index) const {
-    return cache_.GetOrDecode(index, [&] {
-      const int16_t max_rep = 2;
-      const int16_t max_def = p_.metadata->schema()->Column(p_.leaf)->max_definition_level();
-      auto decoded = pages.Decode(index, p_.dtype, [&](int64_t first, auto rep, auto def) {
-        Status st = verifier_.Check(first, rep, def, max_rep, max_def);
-        if (!st.ok()) layout_mismatch_.store(true);
-        return st;
-      });
-      return decoded;
-    });
+  // Page `index` decoded at least up to leaf slot `until`.
+  arrow::Result<std::shared_ptr<arrow::Buffer>> Page(const LeafPages& pages, int64_t index,
+                                                     int64_t until) const {
+    ARROW_ASSIGN_OR_RAISE(
+        auto buffer,
+        cache_.GetOrDecode(index, [&]() -> arrow::Result<std::shared_ptr<arrow::Buffer>> {
+          ARROW_ASSIGN_OR_RAISE(auto cursor, pages.OpenCursor(index, p_.dtype));
+          return std::make_shared<CursorBuffer>(std::move(cursor));
+        }));
+    const int16_t max_rep = 2;
+    const int16_t max_def = p_.metadata->schema()->Column(p_.leaf)->max_definition_level();
+    internal::PageCursor& cursor = static_cast<const CursorBuffer&>(*buffer).cursor();
+    ARROW_RETURN_NOT_OK(cursor.DecodeUntil(until, [&](int64_t first, auto rep, auto def) {
+      Status st = verifier_.Check(first, rep, def, max_rep, max_def);
+      if (!st.ok()) layout_mismatch_.store(true);
+      return st;
+    }));
+    return buffer;
   }
 
   ListPageSourceParams p_;
@@ -317,7 +423,7 @@ class ListPageSource final : public PixelSource {
   std::optional<ChunkTable> chunks_;    // list chunks
   std::optional<ChunkIndex> index_;
   LevelVerifier verifier_;
-  mutable DecodedChunkCache cache_;  // decoded pages, by page index
+  mutable DecodedChunkCache cache_;  // CursorBuffers, by page index
   mutable std::once_flag pages_once_;
   mutable arrow::Result<std::shared_ptr<const LeafPages>> pages_;
   mutable std::atomic<bool> layout_mismatch_{false};
@@ -325,6 +431,17 @@ class ListPageSource final : public PixelSource {
 };
 
 }  // namespace
+
+int64_t ListPageTableEntries() {
+  return static_cast<int64_t>(SharedLeafPages::Global().size());
+}
+
+arrow::Result<std::optional<ListPageLayout>> DescribeListPages(const PixelSource& source) {
+  const auto* by_pages = dynamic_cast<const ListPageSource*>(&source);
+  if (by_pages == nullptr) return std::nullopt;
+  ARROW_ASSIGN_OR_RAISE(ListPageLayout layout, by_pages->Describe());
+  return layout;
+}
 
 std::optional<ListRowPlan> PlanListRow(const arrow::StructArray& records, int64_t local_row,
                                        const std::string& section) {

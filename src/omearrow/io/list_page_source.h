@@ -60,4 +60,24 @@ struct ListPageSourceParams {
 arrow::Result<std::shared_ptr<const PixelSource>> MakeListPageSource(
     ListPageSourceParams params);
 
+// How one planes/list-chunks row lies in its pixel leaf's pages, for `omearrow info`.
+struct ListPageLayout {
+  int64_t leaf_pages = 0;            // data pages of the row group's pixel leaf
+  int64_t row_pages = 0;             // of which hold this row's values
+  int64_t row_page_bytes = 0;        // compressed bytes (headers included) of those
+  int64_t entries = 0;               // the row's planes or chunks
+  int64_t min_pages_per_entry = 0;   // pages a plane/chunk spans (over non-null entries)
+  int64_t max_pages_per_entry = 0;
+  int64_t max_entries_per_page = 0;  // entries starting in one page
+  bool has_page_index = false;       // the leaf has an offset index (not needed to read)
+};
+
+// Page tables the process keeps an entry for (in use, or expired and not yet swept):
+// bounded by about twice those in use, however many files were opened. For tests.
+int64_t ListPageTableEntries();
+
+// The page layout of `source` when it reads a row page by page; nullopt for any other
+// source. Scans the page headers if no read has yet.
+arrow::Result<std::optional<ListPageLayout>> DescribeListPages(const PixelSource& source);
+
 }  // namespace omearrow

@@ -582,8 +582,15 @@ std::optional<ListPageSourceParams> PlanPageReads(
   auto dtype = DTypeFromArrow(*type);
   if (!dtype.ok()) return std::nullopt;
   auto plan = PlanListRow(records, local_row, section);
-  if (!plan.has_value() ||
-      plan->row_starts.back() != metadata->RowGroup(row_group)->ColumnChunk(leaf)->num_values()) {
+  if (!plan.has_value()) return std::nullopt;
+  try {
+    // Parquet's metadata accessors throw on malformed column chunk metadata; the whole
+    // row path then reports what is wrong.
+    if (plan->row_starts.back() !=
+        metadata->RowGroup(row_group)->ColumnChunk(leaf)->num_values()) {
+      return std::nullopt;
+    }
+  } catch (const std::exception&) {
     return std::nullopt;
   }
   ListPageSourceParams params;

@@ -10,10 +10,13 @@
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
 
+#include "omearrow/io/leaf_pages.h"
+#include "omearrow/io/list_page_source.h"
 #include "omearrow/io/page_stream.h"
 #include "omearrow/io/parquet_source.h"
 #include "omearrow/io/record_writer.h"
 #include "omearrow/io/row_cache.h"
+#include "omearrow/source/callback_source.h"
 #include "omearrow/source/dense_source.h"
 #include "omearrow/tensor_view.h"
 #include "omearrow/testing/gtest_util.h"
@@ -35,6 +38,12 @@ fs::path TempDir() {
     return d;
   }();
   return dir;
+}
+
+arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenLocalFile(
+    const std::string& path) {
+  ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::ReadableFile::Open(path));
+  return file;
 }
 
 std::shared_ptr<const Image> FromDense(const DenseImage& dense) {
@@ -77,6 +86,18 @@ class CountingFile : public arrow::io::RandomAccessFile {
   std::shared_ptr<arrow::io::RandomAccessFile> inner_;
   std::atomic<int64_t>* bytes_;
 };
+
+// Open options for row `row` whose reads are counted into `bytes`.
+ParquetOpenOptions CountingOpen(int64_t row, std::atomic<int64_t>* bytes) {
+  ParquetOpenOptions options;
+  options.row = row;
+  options.open_file = [bytes](const std::string& p)
+      -> arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> {
+    ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::ReadableFile::Open(p));
+    return std::make_shared<CountingFile>(file, bytes);
+  };
+  return options;
+}
 
 struct RoundTrip {
   const char* name;
@@ -156,14 +177,7 @@ TEST(ParquetTest, ReadingAPlaneReadsOnlyItsChunkBytes) {
   ASSERT_OK(WriteParquet(images, path, options));
   const int64_t file_size = static_cast<int64_t>(fs::file_size(path));
   std::atomic<int64_t> bytes{0};
-  ParquetOpenOptions open_options;
-  open_options.row = 1;
-  open_options.open_file = [&](const std::string& p)
-      -> arrow::Result<std::shared_ptr<arrow::io::RandomAccessFile>> {
-    ARROW_ASSIGN_OR_RAISE(auto file, arrow::io::ReadableFile::Open(p));
-    return std::make_shared<CountingFile>(file, &bytes);
-  };
-  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, open_options));
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, CountingOpen(1, &bytes)));
   const int64_t metadata_bytes = bytes.load();
   const int64_t plane_bytes = 256 * 256 * 2;
   const int64_t row_payload = 8 * plane_bytes;
@@ -252,6 +266,168 @@ TEST(ParquetTest, ListRowsAreReadPageByPageNotThroughTheRowCache) {
     // No row was decoded whole: every plane came from its pages.
     EXPECT_EQ(RowCache::Global().misses() - misses, 0);
   }
+}
+
+TEST(ParquetTest, ListPlaneReadsOnlyItsRowsPixelPages) {
+  // Three list-encoded images, one per row group. Reading three planes of row 1 reads
+  // its payload leaf's page once (plus page headers), never the other rows' pixels nor
+  // the duplicate planes leaf.
+  std::vector<DenseImage> dense;
+  std::vector<std::shared_ptr<const Image>> images;
+  for (int i = 0; i < 3; ++i) {
+    dense.push_back(MakeRandomImage(1, 2, 4, 128, 128, DType::kUInt16, 31 + i));
+    images.push_back(FromDense(dense.back()));
+  }
+  ParquetWriteOptions options;
+  options.record.encoding = ChunkEncoding::kList;
+  options.parquet_compression = "zstd";
+  const auto path = (TempDir() / "list_counting.ome.parquet").string();
+  ASSERT_OK(WriteParquet(images, path, options));
+  std::atomic<int64_t> bytes{0};
+  ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, CountingOpen(1, &bytes)));
+  const int64_t metadata_bytes = bytes.load();
+  // The row's payload: the chunks' pixel leaf of row group 1.
+  auto reader = parquet::ParquetFileReader::OpenFile(path);
+  auto row_group = reader->metadata()->RowGroup(1);
+  int64_t payload_bytes = 0, leaves_with_pixels = 0;
+  bool payload_has_page_index = false;
+  for (int i = 0; i < row_group->num_columns(); ++i) {
+    const std::string leaf = row_group->ColumnChunk(i)->path_in_schema()->ToDotString();
+    if (leaf.find("pixels.list.element") == std::string::npos) continue;
+    ++leaves_with_pixels;
+    if (leaf.find(".chunks.") != std::string::npos) {
+      payload_bytes = row_group->ColumnChunk(i)->total_compressed_size();
+      payload_has_page_index = row_group->ColumnChunk(i)->GetOffsetIndexLocation().has_value();
+    }
+  }
+  ASSERT_EQ(leaves_with_pixels, 2);  // planes and chunks both hold the pixels
+  ASSERT_GT(payload_bytes, 4 * 128 * 128);
+  int64_t total = 0;
+  for (auto [c, z] : {std::pair<int64_t, int64_t>{1, 3}, {0, 0}, {1, 1}}) {
+    const int64_t before = bytes.load();
+    ViewOptions view_options;
+    view_options.selection.c = IndexSpec::Index(c);
+    view_options.selection.z = IndexSpec::Index(z);
+    ASSERT_OK_AND_ASSIGN(auto view, TensorView::Make(opened.image, view_options));
+    ASSERT_OK_AND_ASSIGN(Tensor plane, view.Materialize());
+    const auto* p = reinterpret_cast<const uint16_t*>(plane.data);
+    for (int64_t i : {int64_t{0}, int64_t{777}, int64_t{128 * 128 - 1}}) {
+      EXPECT_EQ(p[i], dense[1].At(0, c, z, i / 128, i % 128));
+    }
+    total += bytes.load() - before;
+  }
+  // The page is read once for all three planes (its decoded cursor is cached).
+  EXPECT_GE(total, payload_bytes / 2);
+  EXPECT_LE(total, payload_bytes + payload_bytes / 20 + 4096)
+      << "payload page bytes " << payload_bytes;
+  EXPECT_LT(metadata_bytes + total, static_cast<int64_t>(fs::file_size(path)) / 3);
+  RecordProperty("payload_bytes", std::to_string(payload_bytes));
+  RecordProperty("three_planes_bytes", std::to_string(total));
+  // What `omearrow info` reports: the row's 8 chunks share its one page.
+  ASSERT_OK_AND_ASSIGN(auto layout, DescribeListPages(opened.image->source()));
+  ASSERT_TRUE(layout.has_value());
+  EXPECT_EQ(layout->leaf_pages, 1);
+  EXPECT_EQ(layout->row_pages, 1);
+  EXPECT_EQ(layout->row_page_bytes, payload_bytes);  // no dictionary page
+  EXPECT_EQ(layout->entries, 8);
+  EXPECT_EQ(layout->min_pages_per_entry, 1);
+  EXPECT_EQ(layout->max_pages_per_entry, 1);
+  EXPECT_EQ(layout->max_entries_per_page, 8);
+  EXPECT_EQ(layout->has_page_index, payload_has_page_index);
+}
+
+TEST(ParquetTest, PageCursorDecodesOnlyAsFarAsAsked) {
+  // Arrow's writer never splits a record across pages, so one single-image list file
+  // holds the whole pixel column of the row in one page.
+  auto dense = MakeRandomImage(1, 1, 4, 96, 96, DType::kUInt16, 41);
+  ParquetWriteOptions options;
+  options.record.encoding = ChunkEncoding::kList;
+  const auto path = (TempDir() / "cursor.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, path, options));
+  ASSERT_OK_AND_ASSIGN(auto file, arrow::io::ReadableFile::Open(path));
+  ASSERT_OK_AND_ASSIGN(const int64_t size, file->GetSize());
+  auto metadata = parquet::ParquetFileReader::OpenFile(path)->metadata();
+  int leaf = -1;
+  for (int i = 0; i < metadata->num_columns(); ++i) {
+    if (metadata->schema()->Column(i)->path()->ToDotString().find("planes") !=
+        std::string::npos &&
+        metadata->schema()->Column(i)->max_repetition_level() == 2) {
+      leaf = i;
+    }
+  }
+  ASSERT_GE(leaf, 0);
+  ASSERT_OK_AND_ASSIGN(auto pages, internal::LeafPages::Scan(file, size, metadata, 0, leaf,
+                                                              path));
+  ASSERT_EQ(pages->pages().size(), 1u);
+  ASSERT_OK_AND_ASSIGN(auto cursor, pages->OpenCursor(0, DType::kUInt16));
+  int64_t checked = 0;
+  auto count = [&](int64_t, auto rep, auto) {
+    checked += static_cast<int64_t>(rep.size());
+    return arrow::Status::OK();
+  };
+  const int64_t plane = 96 * 96;
+  ASSERT_OK(cursor->DecodeUntil(plane, count));
+  EXPECT_EQ(cursor->decoded_slots(), plane);
+  EXPECT_EQ(checked, plane);
+  const auto* values = reinterpret_cast<const uint16_t*>(cursor->output()->data());
+  EXPECT_EQ(values[plane - 1], dense.At(0, 0, 0, 95, 95));
+  ASSERT_OK(cursor->DecodeUntil(plane / 2, count));  // already decoded: nothing to do
+  EXPECT_EQ(checked, plane);
+  ASSERT_OK(cursor->DecodeUntil(4 * plane + 100, count));  // clamped to the page
+  EXPECT_EQ(cursor->decoded_slots(), 4 * plane);
+  EXPECT_EQ(values[3 * plane + 5], dense.At(0, 0, 3, 0, 5));
+  // A failed check fails the cursor for good, naming the page.
+  ASSERT_OK_AND_ASSIGN(auto failing, pages->OpenCursor(0, DType::kUInt16));
+  auto refuse = [](int64_t first, auto, auto) {
+    return first > 0 ? arrow::Status::Invalid("refused") : arrow::Status::OK();
+  };
+  EXPECT_OK(failing->DecodeUntil(10, refuse));
+  EXPECT_STATUS_HAS(failing->DecodeUntil(plane, refuse), path + ": pixel page 0: refused");
+  EXPECT_STATUS_HAS(failing->DecodeUntil(plane, count), "refused");
+}
+
+TEST(ParquetTest, PageTablesOfClosedFilesAreNotKeptForever) {
+  // Opens through an injected opener are keyed to themselves (as every fuzz input is):
+  // 600 opens must not leave 600 page table entries behind.
+  auto dense = MakeRandomImage(1, 1, 2, 8, 8, DType::kUInt16, 43);
+  ParquetWriteOptions options;
+  options.record.encoding = ChunkEncoding::kList;
+  const auto path = (TempDir() / "many_opens.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, path, options));
+  ParquetOpenOptions open_options;
+  open_options.open_file = [](const std::string& p) { return OpenLocalFile(p); };
+  const int64_t before = ListPageTableEntries();
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, open_options));
+    ViewOptions view_options;
+    view_options.selection.z = IndexSpec::Index(i % 2);
+    ASSERT_OK_AND_ASSIGN(auto view, TensorView::Make(opened.image, view_options));
+    ASSERT_OK_AND_ASSIGN(Tensor plane, view.Materialize());
+    ASSERT_EQ(reinterpret_cast<const uint16_t*>(plane.data)[9], dense.At(0, 0, i % 2, 1, 1));
+  }
+  EXPECT_LT(ListPageTableEntries() - before, 200);
+}
+
+TEST(ParquetTest, ListEncodingRefusesImagesBeyondInt32Offsets) {
+  PixelsMeta meta;
+  meta.type = "uint16";
+  meta.size_t = meta.size_c = meta.size_z = 1;
+  meta.size_y = 65536;
+  meta.size_x = 32769;  // 2^31 + 65536 pixels
+  std::atomic<int> loads{0};
+  ASSERT_OK_AND_ASSIGN(auto image,
+                       ImageFromPlaneLoader({}, meta, std::nullopt,
+                                            [&](int64_t, int64_t, int64_t)
+                                                -> arrow::Result<LoadedPlane> {
+                                              ++loads;
+                                              return arrow::Status::Invalid("not read");
+                                            }));
+  ParquetWriteOptions options;
+  options.record.encoding = ChunkEncoding::kList;
+  EXPECT_STATUS_HAS(WriteParquet({image}, (TempDir() / "huge.parquet").string(), options),
+                    "list encoding holds at most 2147483647 pixels per image (this one has "
+                    "2147549184); use encoding='bytes'");
+  EXPECT_EQ(loads.load(), 0);
 }
 
 TEST(ParquetTest, MultiImageFilesAnyRowAndColumnChoice) {

@@ -2,11 +2,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 
 #include <arrow/array/builder_binary.h>
 #include <arrow/array/builder_nested.h>
 #include <arrow/array/builder_primitive.h>
 #include <arrow/io/file.h>
+#include <arrow/record_batch.h>
 #include <arrow/status.h>
 #include <arrow/table.h>
 #include <arrow/util/compression.h>
@@ -18,6 +20,7 @@
 #include "omearrow/source/meta.h"
 #include "omearrow/tensor_view.h"
 #include "omearrow/util/text.h"
+#include "omearrow/util/view_limits.h"
 
 namespace omearrow {
 
@@ -133,6 +136,15 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
     ARROW_ASSIGN_OR_RAISE(compressor, arrow::util::Codec::Create(*codec.type, codec.level));
   }
   std::vector<uint8_t> scratch;
+  const auto total_values =
+      CheckedProduct({pm.size_t, pm.size_c, pm.size_z, pm.size_y, pm.size_x});
+  if (!total_values) return Status::Invalid("image too large to encode");
+  if (!bytes && *total_values > std::numeric_limits<int32_t>::max()) {
+    // list<uint16> offsets are 32-bit.
+    return Status::Invalid("list encoding holds at most 2147483647 pixels per image (this one has ",
+                           *total_values, "); use encoding='bytes'");
+  }
+  if (!bytes) ARROW_RETURN_NOT_OK(chunk_values.Reserve(*total_values));
   for (int64_t t = 0; t < pm.size_t; ++t)
     for (int64_t c = 0; c < pm.size_c; ++c)
       for (int64_t z0 = 0; z0 < pm.size_z; z0 += cz)
@@ -224,6 +236,7 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
   arrow::UInt16Builder plane_values;
   std::vector<int32_t> plane_offsets = {0};
   if (!bytes) {
+    ARROW_RETURN_NOT_OK(plane_values.Reserve(*total_values));
     for (int64_t t = 0; t < pm.size_t; ++t)
       for (int64_t c = 0; c < pm.size_c; ++c)
         for (int64_t z = 0; z < pm.size_z; ++z) {
@@ -360,6 +373,27 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
   return record;
 }
 
+namespace {
+
+// Writes each record as its own row group, so reading one image touches no other.
+Status WriteOneRowGroupPerRecord(const std::shared_ptr<arrow::Schema>& schema, const arrow::ArrayVector& records,
+                                 std::shared_ptr<parquet::WriterProperties> properties,
+                                 std::shared_ptr<parquet::ArrowWriterProperties> arrow_properties,
+                                 std::shared_ptr<arrow::io::OutputStream> out) {
+  ARROW_ASSIGN_OR_RAISE(auto writer,
+                        parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(),
+                                                         std::move(out), std::move(properties),
+                                                         std::move(arrow_properties)));
+  for (const auto& record : records) {
+    auto batch = arrow::RecordBatch::Make(schema, record->length(), {record});
+    ARROW_RETURN_NOT_OK(writer->NewBufferedRowGroup());
+    ARROW_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
+  }
+  return writer->Close();
+}
+
+}  // namespace
+
 arrow::Status WriteParquet(const std::vector<std::shared_ptr<const Image>>& images,
                            const std::string& path, const ParquetWriteOptions& options) {
   if (images.empty()) return Status::Invalid(path, ": no images to write");
@@ -370,11 +404,9 @@ arrow::Status WriteParquet(const std::vector<std::shared_ptr<const Image>>& imag
     if (!record.ok()) return record.status().WithMessage(path, ": ", record.status().message());
     records.push_back(*record);
   }
-  auto column = std::make_shared<arrow::ChunkedArray>(records);
   auto metadata = arrow::key_value_metadata({"ome.arrow.type", "ome.arrow.version"},
                                             {"ome.arrow", kOmeArrowFormatVersion});
-  auto schema = arrow::schema({arrow::field(options.column, column->type())}, metadata);
-  auto table = arrow::Table::Make(schema, {column});
+  auto schema = arrow::schema({arrow::field(options.column, records.front()->type())}, metadata);
 
   parquet::WriterProperties::Builder properties;
   std::string codec_name = options.parquet_compression.value_or(bytes ? "none" : "zstd");
@@ -408,11 +440,11 @@ arrow::Status WriteParquet(const std::vector<std::shared_ptr<const Image>>& imag
     }
     parquet::ArrowWriterProperties::Builder arrow_properties;
     arrow_properties.store_schema();
-    // One row (image) per row group, so reading one image touches no other.
-    const Status written = parquet::arrow::WriteTable(*table, arrow::default_memory_pool(),
-                                                      *out, /*chunk_size=*/1,
-                                                      properties.build(),
-                                                      arrow_properties.build());
+    // Leaf columns (list files: the planes' and the chunks' pixels) are encoded and
+    // compressed in parallel; that needs the buffered row group mode.
+    arrow_properties.set_use_threads(true);
+    const Status written = WriteOneRowGroupPerRecord(schema, records, properties.build(),
+                                                     arrow_properties.build(), *out);
     auto closed = (*out)->Close();
     if (!written.ok() || !closed.ok()) {
       std::remove(temporary.c_str());

@@ -3,19 +3,26 @@
 #include <arrow/buffer.h>
 #include <arrow/status.h>
 #include <tiffio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <condition_variable>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <string_view>
 #include <vector>
 
+#include "omearrow/io/imagej_description.h"
 #include "omearrow/io/ome_xml.h"
+#include "omearrow/io/tiff_codecs.h"
+#include "omearrow/io/tiff_raw_tag.h"
+#include "omearrow/io/tiff_series.h"
 #include "omearrow/source/chunk_cache.h"
 #include "omearrow/util/aligned_buffer.h"
 #include "omearrow/util/view_limits.h"
@@ -188,17 +195,51 @@ struct IfdInfo {
   bool tiled = false;
   uint32_t tile_width = 0, tile_height = 0, rows_per_strip = 0;
   uint32_t depth = 1;
+  uint16_t predictor = 1;
+  // XResolution / YResolution (pixels per unit; 0 when absent) and ResolutionUnit.
+  float x_resolution = 0, y_resolution = 0;
   std::optional<DType> dtype;  // nullopt: unsupported samples (see unsupported)
   std::string unsupported;     // why the samples cannot be read
-  bool invalid = false;        // unsupported is implausible metadata, not a sample type
 };
 
-// The error for an IFD that ReadIfdInfo rejected: Invalid for implausible metadata,
-// NotImplemented for samples omearrow cannot read.
+// The error for an IFD that ReadIfdInfo rejected (implausible metadata, or samples,
+// compression or predictor omearrow cannot read): Invalid, so that Python raises
+// ValueError as open() documents.
 Status IfdError(const std::string& path, int64_t ifd, const IfdInfo& info) {
-  std::string message = path + ": IFD " + std::to_string(ifd) + " " + info.unsupported;
-  return info.invalid ? Status::Invalid(std::move(message))
-                      : Status::NotImplemented(std::move(message));
+  return Status::Invalid(path, ": IFD ", ifd, " ", info.unsupported);
+}
+
+// The Predictor tag of the current directory (1 when absent). Codecs with a predictor
+// stage register the tag; for others libtiff keeps it as an anonymous field (a counted
+// array), read here so that a predictor they would ignore is still seen.
+uint16_t ReadPredictor(TIFF* tif) {
+  const TIFFField* field = TIFFFindField(tif, TIFFTAG_PREDICTOR, TIFF_ANY);
+  if (field == nullptr) return 1;
+  if (TIFFFieldPassCount(field) == 0) {
+    uint16_t value = 1;
+    return TIFFGetField(tif, TIFFTAG_PREDICTOR, &value) == 1 ? value : 1;
+  }
+  void* data = nullptr;
+  if (TIFFFieldSetGetCountSize(field) == 4) {
+    uint32_t count = 0;
+    if (TIFFGetField(tif, TIFFTAG_PREDICTOR, &count, &data) != 1) return 1;
+    if (count == 0) return 1;
+  } else {
+    uint16_t count = 0;
+    if (TIFFGetField(tif, TIFFTAG_PREDICTOR, &count, &data) != 1) return 1;
+    if (count == 0) return 1;
+  }
+  if (data == nullptr) return 1;
+  switch (TIFFFieldDataType(field)) {
+    case TIFF_SHORT:
+      return *static_cast<const uint16_t*>(data);
+    case TIFF_LONG: {
+      const uint32_t value = *static_cast<const uint32_t*>(data);
+      return value > 0xFFFF ? 0xFFFF : static_cast<uint16_t>(value);
+    }
+    default:
+      return 0xFFFF;  // a predictor of another type is no predictor libtiff knows
+  }
 }
 
 std::string SampleDescription(const IfdInfo& info) {
@@ -243,8 +284,9 @@ std::optional<DType> SampleDType(uint16_t bits, uint16_t format) {
 // Reads the current directory's tags (never fails: problems are recorded as
 // `unsupported` and reported by IfdError when the IFD is used). Tiles larger than the
 // image allows (MaxTileSide) and more than kMaxSamplesPerPixel samples are rejected here,
-// so no buffer is ever sized from them.
-IfdInfo ReadIfdInfo(TIFF* tif) {
+// so no buffer is ever sized from them. `raw_predictor`: the Predictor read from the
+// file's bytes where libtiff dropped it (see OpenTiff).
+IfdInfo ReadIfdInfo(TIFF* tif, std::optional<uint32_t> raw_predictor) {
   IfdInfo info;
   info.offset = TIFFCurrentDirOffset(tif);
   bool has_size = TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &info.width) == 1;
@@ -267,14 +309,16 @@ IfdInfo ReadIfdInfo(TIFF* tif) {
     TIFFGetFieldDefaulted(tif, TIFFTAG_ROWSPERSTRIP, &info.rows_per_strip);
   }
   info.dtype = SampleDType(info.bits_per_sample, info.sample_format);
+  info.predictor =
+      raw_predictor.has_value()
+          ? static_cast<uint16_t>(std::min<uint32_t>(*raw_predictor, 0xFFFF))
+          : ReadPredictor(tif);
+  TIFFGetField(tif, TIFFTAG_XRESOLUTION, &info.x_resolution);
+  TIFFGetField(tif, TIFFTAG_YRESOLUTION, &info.y_resolution);
 
   auto reject = [&](std::string why) {
     info.dtype.reset();
     info.unsupported = std::move(why);
-  };
-  auto reject_invalid = [&](std::string why) {
-    reject(std::move(why));
-    info.invalid = true;
   };
   // Bytes of one decoded IFD and of one tile (128-bit: the factors come from the file).
   const unsigned __int128 item_bytes = info.bits_per_sample / 8 + 1;
@@ -287,17 +331,17 @@ IfdInfo ReadIfdInfo(TIFF* tif) {
   if (!has_size || info.width == 0 || info.height == 0) {
     reject("has no image width/length");
   } else if (info.tiled && info.tile_width > MaxTileSide(info.width)) {
-    reject_invalid("has TileWidth " + std::to_string(info.tile_width) + " but is only " +
+    reject("has TileWidth " + std::to_string(info.tile_width) + " but is only " +
                    std::to_string(info.width) +
                    " pixels wide: a tile may exceed the image only by padding, to at "
                    "most " + std::to_string(MaxTileSide(info.width)) + " pixels");
   } else if (info.tiled && info.tile_height > MaxTileSide(info.height)) {
-    reject_invalid("has TileLength " + std::to_string(info.tile_height) + " but is only " +
+    reject("has TileLength " + std::to_string(info.tile_height) + " but is only " +
                    std::to_string(info.height) +
                    " pixels high: a tile may exceed the image only by padding, to at "
                    "most " + std::to_string(MaxTileSide(info.height)) + " pixels");
   } else if (info.samples_per_pixel > kMaxSamplesPerPixel) {
-    reject_invalid("has SamplesPerPixel " + std::to_string(info.samples_per_pixel) +
+    reject("has SamplesPerPixel " + std::to_string(info.samples_per_pixel) +
                    ", more than the " + std::to_string(kMaxSamplesPerPixel) +
                    " omearrow accepts");
   } else if (ifd_bytes > kMaxBytes || tile_bytes > kMaxBytes) {
@@ -318,8 +362,11 @@ IfdInfo ReadIfdInfo(TIFF* tif) {
   } else if (!info.tiled && info.rows_per_strip == 0) {
     reject("has RowsPerStrip 0");
   } else if (!TIFFIsCODECConfigured(info.compression)) {
-    reject("uses compression " + std::to_string(info.compression) +
-           ", which this libtiff cannot decode");
+    reject("uses " + TiffCompressionName(info.compression) +
+           " compression, which this libtiff cannot decode");
+  } else if (auto problem = TiffPredictorProblem(info.compression, info.predictor,
+                                                 info.sample_format)) {
+    reject(*problem);
   } else if (info.photometric == PHOTOMETRIC_YCBCR &&
              info.compression != COMPRESSION_JPEG) {
     uint16_t sub_h = 1, sub_v = 1;
@@ -456,6 +503,19 @@ arrow::Status CheckUncompressedFits(const std::string& path, int64_t ifd,
                          file_size, " bytes; the file is truncated or corrupt");
 }
 
+// Splits `plane_elements` pixels of `samples` interleaved samples of `item` bytes at
+// `source` into one plane per sample at `dest` (sample s at s * plane_elements * item).
+void SplitSamples(const uint8_t* source, int64_t plane_elements, int64_t samples,
+                  int64_t item, uint8_t* dest) {
+  for (int64_t s = 0; s < samples; ++s) {
+    uint8_t* plane = dest + s * plane_elements * item;
+    for (int64_t i = 0; i < plane_elements; ++i) {
+      std::memcpy(plane + i * item, source + (i * samples + s) * item,
+                  static_cast<size_t>(item));
+    }
+  }
+}
+
 // Decodes IFD `ifd` into samples_per_pixel planes of height × width elements, one after
 // the other (sample s at offset s * plane bytes).
 arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
@@ -495,17 +555,132 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeIfd(TiffHandle* handle,
     // Interleaved samples: decode, then split into one plane per sample.
     ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> interleaved,
                           AllocateAligned(plane_bytes * samples));
-    const uint8_t* source = interleaved->mutable_data();
     ARROW_RETURN_NOT_OK(ReadSamplePlane(handle, path, file_size, ifd, info, 0,
                                         item * samples, interleaved->mutable_data()));
-    for (int64_t s = 0; s < samples; ++s) {
-      uint8_t* plane = data + s * plane_bytes;
-      for (int64_t i = 0; i < plane_elements; ++i) {
-        std::memcpy(plane + i * item, source + (i * samples + s) * item,
-                    static_cast<size_t>(item));
-      }
+    SplitSamples(interleaved->data(), plane_elements, samples, item, data);
+  }
+  return std::shared_ptr<arrow::Buffer>(std::move(out));
+}
+
+// Pages of a series stored as contiguous uncompressed data after its first page
+// (tifffile truncate=True, ImageJ virtual stacks): page p >= 1 is `page_bytes` bytes at
+// `offset` + p * page_bytes, laid out like the first page (IFD `first_ifd`). OpenTiff
+// numbers page p as plane index num_ifds + p - 1.
+struct ContiguousPages {
+  int64_t first_ifd = -1;
+  uint64_t offset = 0;  // of the first page's samples
+  int64_t page_bytes = 0;
+  int64_t count = 0;  // pages after the first
+};
+
+// The contiguous pages of a series of `num_pages` pages whose first page is IFD `ifd`,
+// when that page is uncompressed strips stored back to back and the file holds all
+// pages' bytes after it with no IFD inside them; else Invalid saying why not.
+arrow::Result<ContiguousPages> FindContiguousPages(TiffHandle* handle,
+                                                   const std::string& path,
+                                                   int64_t file_size,
+                                                   const std::vector<IfdInfo>& ifds,
+                                                   int64_t ifd, int64_t num_pages,
+                                                   const std::string& what) {
+  const IfdInfo& info = ifds[static_cast<size_t>(ifd)];
+  auto refuse = [&](const std::string& why) {
+    return Status::Invalid(path, ": the ", what, " of IFD ", ifd, " describes ",
+                           num_pages,
+                           " pages but the file stores fewer, and the rest is not "
+                           "contiguous data after the first page (", why, ")");
+  };
+  if (!info.dtype.has_value()) return IfdError(path, ifd, info);
+  if (info.compression != COMPRESSION_NONE) {
+    return refuse("the page is compressed with " + TiffCompressionName(info.compression));
+  }
+  if (info.tiled) return refuse("the page is tiled");
+  TIFF* tif = handle->get();
+  if (TIFFCurrentDirOffset(tif) != info.offset &&
+      TIFFSetSubDirectory(tif, info.offset) != 1) {
+    return Status::IOError(path, ": cannot read IFD ", ifd,
+                           LibtiffSuffix(handle->TakeErrors()));
+  }
+  const std::optional<int64_t> page_bytes =
+      CheckedProduct({int64_t{info.width}, int64_t{info.height},
+                      int64_t{info.samples_per_pixel}, ItemSize(*info.dtype)});
+  const std::optional<int64_t> total =
+      page_bytes.has_value() ? CheckedProduct({*page_bytes, num_pages}) : std::nullopt;
+  const uint32_t strips = TIFFNumberOfStrips(tif);
+  if (!total.has_value()) return refuse("the pages' bytes overflow 64 bits");
+  if (strips == 0) return refuse("the page has no strips");
+  const uint64_t offset = TIFFGetStrileOffset(tif, 0);
+  uint64_t end = offset;
+  for (uint32_t strip = 0; strip < strips; ++strip) {
+    if (TIFFGetStrileOffset(tif, strip) != end ||
+        TIFFGetStrileByteCount(tif, strip) == 0) {
+      return refuse("its strips are not stored back to back");
+    }
+    end += TIFFGetStrileByteCount(tif, strip);
+  }
+  if (end - offset != static_cast<uint64_t>(*page_bytes)) {
+    return refuse("its strips hold " + std::to_string(end - offset) + " bytes, not " +
+                  std::to_string(*page_bytes));
+  }
+  if (offset > static_cast<uint64_t>(file_size) ||
+      static_cast<uint64_t>(*total) > static_cast<uint64_t>(file_size) - offset) {
+    return refuse("the file ends after " + std::to_string(file_size) + " bytes");
+  }
+  for (const IfdInfo& other : ifds) {
+    if (other.offset >= offset && other.offset < offset + static_cast<uint64_t>(*total)) {
+      return refuse("an IFD lies inside the data");
     }
   }
+  ContiguousPages out;
+  out.first_ifd = ifd;
+  out.offset = offset;
+  out.page_bytes = *page_bytes;
+  out.count = num_pages - 1;
+  return out;
+}
+
+// Reads contiguous page `page` (>= 1) of `pages` into samples_per_pixel planes, as
+// DecodeIfd does for a stored page.
+arrow::Result<std::shared_ptr<arrow::Buffer>> DecodeContiguousPage(
+    TiffHandle* handle, const std::string& path, const ContiguousPages& pages,
+    const IfdInfo& info, int64_t page) {
+  const int64_t item = ItemSize(*info.dtype);
+  const int64_t samples = info.samples_per_pixel;
+  const int64_t plane_elements = int64_t{info.width} * int64_t{info.height};
+  ARROW_RETURN_NOT_OK(CheckAllocationBytes(
+      pages.page_bytes, path + ": reading page " + std::to_string(page) +
+                            " of the contiguous data after IFD " +
+                            std::to_string(pages.first_ifd)));
+  ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> raw,
+                        AllocateAligned(pages.page_bytes));
+  const int fd = TIFFFileno(handle->get());
+  // FindContiguousPages checked that every page lies inside the file.
+  const uint64_t start = pages.offset + static_cast<uint64_t>(page * pages.page_bytes);
+  int64_t done = 0;
+  while (done < pages.page_bytes) {
+    const ssize_t got = ::pread(fd, raw->mutable_data() + done,
+                                static_cast<size_t>(pages.page_bytes - done),
+                                static_cast<off_t>(start + static_cast<uint64_t>(done)));
+    if (got <= 0) {
+      return Status::IOError(path, ": cannot read page ", page,
+                             " of the contiguous data after IFD ", pages.first_ifd,
+                             got < 0 ? std::string(": ") + std::strerror(errno)
+                                     : std::string("; the file is truncated"));
+    }
+    done += got;
+  }
+  uint8_t* bytes = raw->mutable_data();
+  if (TIFFIsByteSwapped(handle->get()) && item > 1) {
+    const tmsize_t n = static_cast<tmsize_t>(pages.page_bytes / item);
+    if (item == 2) TIFFSwabArrayOfShort(reinterpret_cast<uint16_t*>(bytes), n);
+    if (item == 4) TIFFSwabArrayOfLong(reinterpret_cast<uint32_t*>(bytes), n);
+    if (item == 8) TIFFSwabArrayOfLong8(reinterpret_cast<uint64_t*>(bytes), n);
+  }
+  if (samples == 1 || info.planar_config == PLANARCONFIG_SEPARATE) {
+    return std::shared_ptr<arrow::Buffer>(std::move(raw));  // already plane by plane
+  }
+  ARROW_ASSIGN_OR_RAISE(std::unique_ptr<arrow::Buffer> out,
+                        AllocateAligned(pages.page_bytes));
+  SplitSamples(raw->data(), plane_elements, samples, item, out->mutable_data());
   return std::shared_ptr<arrow::Buffer>(std::move(out));
 }
 
@@ -522,11 +697,13 @@ struct PlaneRef {
 class TiffPixelSource final : public PixelSource {
  public:
   TiffPixelSource(std::string path, int64_t file_size, std::vector<IfdInfo> ifds,
-                  std::vector<PlaneRef> planes, const PixelsMeta& meta, DType dtype,
-                  std::unique_ptr<TiffHandle> handle, const TiffOptions& options)
+                  ContiguousPages contiguous, std::vector<PlaneRef> planes,
+                  const PixelsMeta& meta, DType dtype, std::unique_ptr<TiffHandle> handle,
+                  const TiffOptions& options)
       : path_(std::move(path)),
         file_size_(file_size),
         ifds_(std::move(ifds)),
+        contiguous_(contiguous),
         planes_(std::move(planes)),
         dtype_(dtype),
         size_x_(meta.size_x),
@@ -536,7 +713,7 @@ class TiffPixelSource final : public PixelSource {
         size_t_(meta.size_t),
         pool_(path_, options.max_open_handles, std::move(handle)),
         cache_(options.decoded_plane_cache_bytes),
-        recent_(ifds_.size()) {}
+        recent_(ifds_.size() + static_cast<size_t>(contiguous_.count)) {}
 
   PixelEncoding encoding() const override { return PixelEncoding::kTiff; }
 
@@ -576,8 +753,14 @@ class TiffPixelSource final : public PixelSource {
       if (auto buffer = recent_[static_cast<size_t>(ifd)].lock()) return buffer;
     }
     ARROW_ASSIGN_OR_RAISE(std::unique_ptr<TiffHandle> handle, pool_.Acquire());
+    const int64_t num_ifds = static_cast<int64_t>(ifds_.size());
     auto decoded =
-        DecodeIfd(handle.get(), path_, file_size_, ifd, ifds_[static_cast<size_t>(ifd)]);
+        ifd >= num_ifds
+            ? DecodeContiguousPage(handle.get(), path_, contiguous_,
+                                   ifds_[static_cast<size_t>(contiguous_.first_ifd)],
+                                   ifd - num_ifds + 1)
+            : DecodeIfd(handle.get(), path_, file_size_, ifd,
+                        ifds_[static_cast<size_t>(ifd)]);
     // After an error the handle's state is unknown: close it rather than reuse it.
     pool_.Release(decoded.ok() ? std::move(handle) : nullptr);
     if (decoded.ok()) {
@@ -590,6 +773,8 @@ class TiffPixelSource final : public PixelSource {
   const std::string path_;
   const int64_t file_size_;
   const std::vector<IfdInfo> ifds_;
+  // Plane indices >= ifds_.size() are pages of this contiguous data.
+  const ContiguousPages contiguous_;
   const std::vector<PlaneRef> planes_;  // per (t, c, z): (t * size_c + c) * size_z + z
   const DType dtype_;
   const int64_t size_x_, size_y_, size_z_, size_c_, size_t_;
@@ -643,6 +828,89 @@ arrow::Status CheckPlaneTable(const std::string& path, const PixelsMeta& meta,
   return CheckPlaneSlots(meta.size_t * meta.size_c * meta.size_z, num_ifds, path);
 }
 
+// The series of a plain TIFF that OpenTiff reads, with the ImageJ description it came
+// from (if any).
+struct SelectedSeries {
+  TiffSeries series;
+  std::optional<ImageJDescription> imagej;
+};
+
+// The pages that IFD infos describe, for series detection.
+std::vector<TiffPageShape> PageShapes(const std::vector<IfdInfo>& ifds) {
+  std::vector<TiffPageShape> shapes;
+  shapes.reserve(ifds.size());
+  for (const IfdInfo& info : ifds) {
+    TiffPageShape shape;
+    shape.width = info.width;
+    shape.height = info.height;
+    shape.samples = info.samples_per_pixel;
+    shape.planar_separate = info.planar_config == PLANARCONFIG_SEPARATE;
+    shape.dtype = info.dtype;
+    shapes.push_back(shape);
+  }
+  return shapes;
+}
+
+// Series `index` of a TIFF without OME-XML: the ImageJ hyperstack when IFD 0 has an
+// ImageJ description, else tifffile's shaped series, else the leading run of pages like
+// IFD 0 (one series). IndexError when `index` is out of range.
+arrow::Result<SelectedSeries> SelectSeries(
+    const std::string& path, const std::optional<std::string>& description,
+    const std::vector<std::optional<std::string>>& shaped_descriptions,
+    const std::vector<IfdInfo>& ifds, int64_t index) {
+  const std::vector<TiffPageShape> shapes = PageShapes(ifds);
+  std::vector<TiffSeries> all;
+  SelectedSeries out;
+  auto prefixed = [&](const Status& status) {
+    return status.WithMessage(path, ": ", status.message());
+  };
+  if (description.has_value() && IsImageJDescription(*description)) {
+    auto parsed = ParseImageJDescription(*description);
+    if (!parsed.ok()) return prefixed(parsed.status());
+    auto series = ImageJSeries(*parsed, shapes);
+    if (!series.ok()) return prefixed(series.status());
+    all.push_back(std::move(*series));
+    out.imagej = std::move(*parsed);
+  } else {
+    auto shaped = ShapedSeries(shaped_descriptions, shapes);
+    if (!shaped.ok()) return prefixed(shaped.status());
+    all = std::move(*shaped);
+  }
+  if (all.empty()) all.push_back(LeadingRunSeries(shapes));
+  if (index < 0 || index >= static_cast<int64_t>(all.size())) {
+    return Status::IndexError(path, ": image_index ", index,
+                              " is out of range: the file has ", all.size(),
+                              all.size() == 1 ? " image" : " images", " (",
+                              all.front().recorded_by == "shaped description"
+                                  ? "tifffile shaped series"
+                                  : "no series other than the first",
+                              ")");
+  }
+  out.series = std::move(all[static_cast<size_t>(index)]);
+  return out;
+}
+
+// Physical sizes of an ImageJ hyperstack: X and Y from the resolution tags (pixels per
+// unit), Z from spacing, all in the description's unit; none without a length unit.
+void SetImageJPhysicalSizes(const ImageJDescription& imagej, const IfdInfo& page,
+                            PixelsMeta* meta) {
+  if (!imagej.unit.has_value()) return;
+  const std::optional<std::string> unit = ImageJUnitSymbol(*imagej.unit);
+  if (!unit.has_value()) return;
+  if (page.x_resolution > 0 && std::isfinite(page.x_resolution)) {
+    meta->physical_size_x = 1.0 / static_cast<double>(page.x_resolution);
+    meta->physical_size_x_unit = unit;
+  }
+  if (page.y_resolution > 0 && std::isfinite(page.y_resolution)) {
+    meta->physical_size_y = 1.0 / static_cast<double>(page.y_resolution);
+    meta->physical_size_y_unit = unit;
+  }
+  if (imagej.spacing.has_value() && *imagej.spacing > 0) {
+    meta->physical_size_z = *imagej.spacing;
+    meta->physical_size_z_unit = unit;
+  }
+}
+
 std::string FileName(const std::string& path) {
   return std::filesystem::path(path).filename().string();
 }
@@ -668,17 +936,19 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
   ARROW_ASSIGN_OR_RAISE(std::unique_ptr<TiffHandle> handle, TiffHandle::Open(path));
   TIFF* tif = handle->get();
 
-  // Walk the IFD chain once: tags of every IFD, the first IFD's ImageDescription.
+  // Walk the IFD chain once: tags of every IFD, the first IFD's ImageDescription and
+  // every tifffile shaped description (where series start).
   std::vector<IfdInfo> ifds;
   std::optional<std::string> description;
+  std::vector<std::optional<std::string>> shaped_descriptions;
   while (true) {
     if (static_cast<int64_t>(ifds.size()) >= kMaxIfds) {
       return Status::Invalid(path, ": more than ", kMaxIfds, " IFDs");
     }
+    const std::string warnings = handle->TakeWarnings();
     if (ifds.empty()) {
       // libtiff drops a tag it cannot read with only a warning; without its OME-XML an
       // OME-TIFF would silently read as a plain TIFF of the wrong shape.
-      const std::string warnings = handle->TakeWarnings();
       if (warnings.find("ImageDescription") != std::string::npos) {
         return Status::IOError(
             path, ": cannot read the ImageDescription (OME-XML) of IFD 0",
@@ -689,7 +959,28 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
         description = std::string(text);
       }
     }
-    ifds.push_back(ReadIfdInfo(tif));
+    {
+      char* text = nullptr;
+      std::optional<std::string>& shaped = shaped_descriptions.emplace_back();
+      if (TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &text) == 1 && text != nullptr &&
+          (text[0] == '{' || text[0] == 's') && IsShapedDescription(text)) {
+        shaped = std::string(text);
+      }
+    }
+    // libtiff keeps the Predictor tag only for codecs with a predictor stage; on other
+    // pages it drops it with a warning (or keeps it as an unknown tag), so a predictor
+    // other readers would apply is read from the file itself.
+    std::optional<uint32_t> raw_predictor;
+    uint16_t compression = COMPRESSION_NONE;
+    TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &compression);
+    if (!LibtiffUndoesPredictor(compression) &&
+        (warnings.find("tag 317 ") != std::string::npos ||
+         TIFFFindField(tif, TIFFTAG_PREDICTOR, TIFF_ANY) != nullptr)) {
+      raw_predictor =
+          ReadRawTiffTag(path, TIFFCurrentDirOffset(tif), TIFFIsBigTIFF(tif) != 0,
+                         TIFFIsBigEndian(tif) != 0, TIFFTAG_PREDICTOR);
+    }
+    ifds.push_back(ReadIfdInfo(tif, raw_predictor));
     if (TIFFLastDirectory(tif)) break;
     if (TIFFReadDirectory(tif) != 1) {
       return Status::IOError(path, ": cannot read IFD ", ifds.size(),
@@ -708,6 +999,7 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
   info.name = FileName(path);
   PixelsMeta meta;
   std::vector<PlaneRef> planes;
+  ContiguousPages contiguous;
   const IfdInfo& first = ifds.front();
   DType dtype = DType::kUInt8;
 
@@ -717,6 +1009,11 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     OmeXmlParseOptions parse_options;
     parse_options.num_ifds = num_ifds;
     auto parsed = ParseOmeXml(*description, parse_options);
+    if (parsed.status().IsNotImplemented()) {
+      // OME-XML omearrow cannot follow (multi-file sets, ...): Invalid like every other
+      // file omearrow cannot read, so that Python raises ValueError as open() documents.
+      return Status::Invalid(path, ": ", parsed.status().message());
+    }
     if (!parsed.ok()) {
       return parsed.status().WithMessage(path, ": ", parsed.status().message());
     }
@@ -739,22 +1036,6 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     meta.physical_size_x_unit = ome.physical_size_x_unit;
     meta.physical_size_y_unit = ome.physical_size_y_unit;
     meta.physical_size_z_unit = ome.physical_size_z_unit;
-    for (const OmeXmlChannel& ome_channel : ome.channels) {
-      Channel channel;
-      channel.id = ome_channel.id;
-      channel.name = ome_channel.name;
-      channel.illumination = ome_channel.illumination_type;
-      channel.color_rgba = ome_channel.color_rgba;
-      if (ome_channel.emission_wavelength.has_value()) {
-        channel.emission_um = LengthToMicrometres(*ome_channel.emission_wavelength,
-                                                  ome_channel.emission_wavelength_unit);
-      }
-      if (ome_channel.excitation_wavelength.has_value()) {
-        channel.excitation_um = LengthToMicrometres(
-            *ome_channel.excitation_wavelength, ome_channel.excitation_wavelength_unit);
-      }
-      meta.channels.push_back(std::move(channel));
-    }
     if (ome.name.has_value() && !ome.name->empty()) info.name = ome.name;
 
     // Every IFD a plane maps to must match the OME-XML and the first such IFD.
@@ -778,7 +1059,7 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     dtype = *reference->dtype;
     std::optional<DType> ome_dtype = OmeTypeDType(ome.type);
     if (!ome_dtype.has_value()) {
-      return Status::NotImplemented(path, ": OME-XML Pixels Type '", ome.type,
+      return Status::Invalid(path, ": OME-XML Pixels Type '", ome.type,
                                     "' is not supported");
     }
     if (*ome_dtype != dtype) {
@@ -796,6 +1077,28 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
     // Sizes are checked before the plane table (T*C*Z entries) is allocated; its stored
     // planes are IFDs, so it is bounded by the file's IFD count too.
     ARROW_RETURN_NOT_OK(CheckPlaneTable(path, meta, num_ifds));
+    for (const OmeXmlChannel& ome_channel : ome.channels) {
+      Channel channel;
+      channel.id = ome_channel.id;
+      channel.name = ome_channel.name;
+      channel.illumination = ome_channel.illumination_type;
+      channel.color_rgba = ome_channel.color_rgba;
+      if (ome_channel.emission_wavelength.has_value()) {
+        channel.emission_um = LengthToMicrometres(*ome_channel.emission_wavelength,
+                                                  ome_channel.emission_wavelength_unit);
+      }
+      if (ome_channel.excitation_wavelength.has_value()) {
+        channel.excitation_um = LengthToMicrometres(
+            *ome_channel.excitation_wavelength, ome_channel.excitation_wavelength_unit);
+      }
+      // One entry per C index: a Channel with SamplesPerPixel n covers n of them.
+      // (The sizes were checked above, so this stays within size_c entries.)
+      for (int64_t s = 0; s < ome_channel.samples_per_pixel &&
+                          static_cast<int64_t>(meta.channels.size()) < meta.size_c;
+           ++s) {
+        meta.channels.push_back(channel);
+      }
+    }
     planes.resize(static_cast<size_t>(meta.size_t * meta.size_c * meta.size_z));
     for (int64_t t = 0; t < meta.size_t; ++t) {
       for (int64_t c = 0; c < meta.size_c; ++c) {
@@ -808,38 +1111,61 @@ arrow::Result<std::shared_ptr<const Image>> OpenTiff(const std::string& path,
       }
     }
   } else {
-    // Plain TIFF: the leading run of pages like the first one are Z planes.
-    if (!first.dtype.has_value()) return IfdError(path, 0, first);
-    ARROW_RETURN_NOT_OK(CheckUncompressedFits(path, 0, first, file_size));
-    dtype = *first.dtype;
-    int64_t pages = 1;
-    while (pages < num_ifds) {
-      const IfdInfo& page = ifds[static_cast<size_t>(pages)];
-      if (page.width != first.width || page.height != first.height ||
-          page.samples_per_pixel != first.samples_per_pixel ||
-          page.dtype != first.dtype) {
-        break;
-      }
-      ++pages;
+    // Plain TIFF: the series an ImageJ or shaped description records, else the leading
+    // run of pages like the first one as Z planes.
+    ARROW_ASSIGN_OR_RAISE(
+        SelectedSeries selected,
+        SelectSeries(path, description, shaped_descriptions, ifds, options.image_index));
+    const TiffSeries& series = selected.series;
+    const IfdInfo& series_first = ifds[static_cast<size_t>(series.first_page)];
+    if (!series_first.dtype.has_value()) {
+      return IfdError(path, series.first_page, series_first);
     }
+    dtype = *series_first.dtype;
     meta.dimension_order = "XYZCT";
-    meta.size_x = first.width;
-    meta.size_y = first.height;
-    meta.size_z = pages;
-    meta.size_c = first.samples_per_pixel;
-    meta.size_t = 1;
-    ARROW_RETURN_NOT_OK(CheckPlaneTable(path, meta, num_ifds));
-    planes.resize(static_cast<size_t>(meta.size_c * meta.size_z));
-    for (int64_t c = 0; c < meta.size_c; ++c) {
-      for (int64_t z = 0; z < meta.size_z; ++z) {
-        planes[static_cast<size_t>(c * meta.size_z + z)] = PlaneRef{z, c};
+    meta.size_x = series_first.width;
+    meta.size_y = series_first.height;
+    meta.size_z = series.size_z;
+    meta.size_c = series.size_c;
+    meta.size_t = series.size_t;
+    if (selected.imagej.has_value()) {
+      SetImageJPhysicalSizes(*selected.imagej, series_first, &meta);
+    }
+    if (series.stored_pages < series.num_pages()) {
+      ARROW_ASSIGN_OR_RAISE(
+          contiguous, FindContiguousPages(handle.get(), path, file_size, ifds,
+                                          series.first_page, series.num_pages(),
+                                          series.recorded_by));
+    }
+    ARROW_RETURN_NOT_OK(CheckPlaneTable(path, meta, num_ifds + contiguous.count));
+    const std::string size_source = "the " + series.recorded_by + " (via IFD " +
+                                    std::to_string(series.first_page) + ")";
+    const int64_t checked_pages = contiguous.count > 0 ? 1 : series.num_pages();
+    for (int64_t page = 0; page < checked_pages; ++page) {
+      const int64_t ifd = series.first_page + page;
+      ARROW_RETURN_NOT_OK(CheckIfd(path, file_size, ifd, ifds[static_cast<size_t>(ifd)],
+                                   series_first, meta.size_x, meta.size_y,
+                                   series.samples, size_source));
+    }
+    planes.resize(static_cast<size_t>(meta.size_t * meta.size_c * meta.size_z));
+    for (int64_t t = 0; t < meta.size_t; ++t) {
+      for (int64_t c = 0; c < meta.size_c; ++c) {
+        for (int64_t z = 0; z < meta.size_z; ++z) {
+          const TiffSeries::Location location = series.Locate(t, c, z);
+          const int64_t ifd = contiguous.count > 0 && location.page > 0
+                                  ? num_ifds + location.page - 1
+                                  : series.first_page + location.page;
+          planes[static_cast<size_t>((t * meta.size_c + c) * meta.size_z + z)] =
+              PlaneRef{ifd, location.sample};
+        }
       }
     }
   }
   meta.type = std::string(DTypeName(dtype));
 
   auto source = std::make_shared<TiffPixelSource>(path, file_size, std::move(ifds),
-                                                  std::move(planes), meta, dtype,
+                                                  contiguous, std::move(planes), meta,
+                                                  dtype,
                                                   std::move(handle), options);
   return std::make_shared<const Image>(std::move(info), std::move(meta), std::nullopt,
                                        std::move(source), RecordOrigin::kOther);

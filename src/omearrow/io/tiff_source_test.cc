@@ -83,6 +83,9 @@ struct WriteOptions {
   uint16_t predictor = PREDICTOR_NONE;
   uint16_t planar = PLANARCONFIG_CONTIG;
   std::string description;  // ImageDescription of the first page when not empty
+  // ImageDescription of page p when p < size and not empty (overrides `description`).
+  std::vector<std::string> page_descriptions;
+  float x_resolution = 0, y_resolution = 0;  // written when > 0
 };
 
 uint16_t SampleFormatOf(DType dtype) {
@@ -125,8 +128,15 @@ void WriteTiff(const fs::path& path, const DenseImage& image,
     if (options.predictor != PREDICTOR_NONE) {
       TIFFSetField(tif, TIFFTAG_PREDICTOR, options.predictor);
     }
-    if (p == 0 && !options.description.empty()) {
+    if (p < options.page_descriptions.size() && !options.page_descriptions[p].empty()) {
+      TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, options.page_descriptions[p].c_str());
+    } else if (p == 0 && !options.description.empty()) {
       TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, options.description.c_str());
+    }
+    if (options.x_resolution > 0) {
+      TIFFSetField(tif, TIFFTAG_XRESOLUTION, options.x_resolution);
+      TIFFSetField(tif, TIFFTAG_YRESOLUTION, options.y_resolution);
+      TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_NONE);
     }
     // The page's pixels as the file stores them (host order; libtiff swaps on write).
     const bool separate = options.planar == PLANARCONFIG_SEPARATE || spp == 1;
@@ -481,6 +491,11 @@ TEST_F(TiffSourceTest, OmeTiffRgbSamplesMapToChannels) {
       {{{0, 0, 0}, {0, 1, 0}, {0, 2, 0}}, {{0, 0, 1}, {0, 1, 1}, {0, 2, 1}}}, options));
   ASSERT_OK_AND_ASSIGN(auto image, OpenTiff(path.string()));
   EXPECT_EQ(image->pixels_meta().size_c, 3);
+  // One channel entry per C index: the Channel with SamplesPerPixel=3 covers three.
+  ASSERT_EQ(image->pixels_meta().channels.size(), 3u);
+  for (const Channel& channel : image->pixels_meta().channels) {
+    EXPECT_EQ(channel.id, "Channel:0:0");
+  }
   ASSERT_NO_FATAL_FAILURE(ExpectPixels(image, expected));
 }
 
@@ -915,7 +930,7 @@ TEST_F(TiffSourceTest, UnsupportedSamples) {
   fs::path half = write("half.tif", 16, SAMPLEFORMAT_IEEEFP);
   EXPECT_PATH_ERROR(OpenTiff(half.string()).status(), half,
                     ": IFD 0 has unsupported 16-bit floating-point samples");
-  EXPECT_EQ(OpenTiff(half.string()).status().code(), arrow::StatusCode::NotImplemented);
+  EXPECT_EQ(OpenTiff(half.string()).status().code(), arrow::StatusCode::Invalid);
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
 }
 
@@ -1110,6 +1125,155 @@ TEST_F(TiffLimitsTest, UncompressedSamplesMustFitTheFileAtOpen) {
                     "uncompressed samples but the file has only " +
                     std::to_string(file_size) + " bytes; the file is truncated or corrupt");
   ::testing::internal::GetCapturedStderr();
+}
+
+// ---------------------------------------------------------------------------------------
+// Codecs and predictors omearrow cannot decode are refused at open, by name.
+
+TEST_F(TiffSourceTest, UnsupportedCodecsAndPredictorsAreNamedAtOpen) {
+  DenseImage image = MakeRandomImage(1, 1, 1, 4, 8, DType::kFloat32, 3);
+  auto write = [&](const std::string& name, uint16_t compression, uint16_t predictor) {
+    WriteOptions options;
+    options.compression = compression;
+    options.predictor = predictor;
+    const fs::path path = dir_ / name;
+    WriteTiff(path, image, ZPages(1), options);
+    return path;
+  };
+  ::testing::internal::CaptureStderr();
+  // Codecs this libtiff lacks, by name (patched into a valid file: open reads no pixels).
+  for (const auto& [code, name] : std::vector<std::pair<uint32_t, std::string>>{
+           {34712, "JPEG 2000 (34712)"}, {52546, "JPEG XL (DNG) (52546)"},
+           {50002, "JPEG XL (50002)"}}) {
+    const fs::path path =
+        write("codec_" + std::to_string(code) + ".tif", COMPRESSION_NONE, PREDICTOR_NONE);
+    ASSERT_NO_FATAL_FAILURE(PatchFirstIfdTag(path, TIFFTAG_COMPRESSION, code));
+    const arrow::Status status = OpenTiff(path.string()).status();
+    EXPECT_EQ(status.code(), arrow::StatusCode::Invalid) << status.ToString();
+    EXPECT_PATH_ERROR(status, path,
+                      ": IFD 0 uses " + name +
+                          " compression, which this libtiff cannot decode");
+  }
+  // DNG's floating-point X2/X4 predictors: refused at open, not at every read.
+  for (uint32_t predictor : {34894u, 34895u}) {
+    const fs::path path = write("pred_" + std::to_string(predictor) + ".tif",
+                                COMPRESSION_LZW, PREDICTOR_FLOATINGPOINT);
+    ASSERT_OK(OpenTiff(path.string()));  // predictor 3 decodes
+    ASSERT_NO_FATAL_FAILURE(PatchFirstIfdTag(path, TIFFTAG_PREDICTOR, predictor));
+    EXPECT_PATH_ERROR(OpenTiff(path.string()).status(), path,
+                      ": IFD 0 uses Predictor floating-point X" +
+                          std::string(predictor == 34894 ? "2 (34894)" : "4 (34895)") +
+                          ", which this libtiff cannot undo");
+  }
+  // A PackBits page that claims a predictor (libtiff ignores it, tifffile applies it).
+  const fs::path packbits = write("packbits_pred.tif", COMPRESSION_LZW,
+                                  PREDICTOR_HORIZONTAL);
+  ASSERT_NO_FATAL_FAILURE(
+      PatchFirstIfdTag(packbits, TIFFTAG_COMPRESSION, COMPRESSION_PACKBITS));
+  EXPECT_PATH_ERROR(OpenTiff(packbits.string()).status(), packbits,
+                    ": IFD 0 claims Predictor horizontal differencing (2) with PackBits "
+                    "(32773) compression, which has no predictor stage");
+  // OME-XML omearrow cannot follow (a multi-file set) is Invalid too.
+  WriteOptions multi_file;
+  multi_file.description = OmeXmlFor(
+      image, "XYZCT", "float",
+      R"(<TiffData><UUID FileName="b.ome.tif">urn:uuid:beef</UUID></TiffData>)");
+  const fs::path set_member = dir_ / "a.ome.tif";
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(set_member, image, ZPages(1), multi_file));
+  const arrow::Status set_status = OpenTiff(set_member.string()).status();
+  EXPECT_EQ(set_status.code(), arrow::StatusCode::Invalid) << set_status.ToString();
+  EXPECT_PATH_ERROR(set_status, set_member,
+                    ": OME-XML: TiffData 0 refers to another file ('b.ome.tif')");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+// ---------------------------------------------------------------------------------------
+// Series an ImageJ or tifffile shaped description records.
+
+TEST_F(TiffSourceTest, ImageJHyperstackPagesAreTzc) {
+  DenseImage expected = MakeRandomImage(2, 2, 3, 5, 7, DType::kUInt16, 61);
+  std::vector<std::vector<std::array<int64_t, 3>>> pages;
+  for (int64_t t = 0; t < 2; ++t) {
+    for (int64_t z = 0; z < 3; ++z) {
+      for (int64_t c = 0; c < 2; ++c) pages.push_back({{t, c, z}});
+    }
+  }
+  WriteOptions options;
+  options.description =
+      "ImageJ=1.54f\nimages=12\nchannels=2\nslices=3\nframes=2\nunit=micron\n"
+      "spacing=0.5\nhyperstack=true\nmode=composite\n";
+  options.x_resolution = 4.0f;  // pixels per micron
+  options.y_resolution = 2.0f;
+  const fs::path path = dir_ / "hyperstack.tif";
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, expected, pages, options));
+  ASSERT_OK_AND_ASSIGN(auto image, OpenTiff(path.string()));
+  const PixelsMeta& meta = image->pixels_meta();
+  EXPECT_EQ(meta.physical_size_x, 0.25);
+  EXPECT_EQ(meta.physical_size_y, 0.5);
+  EXPECT_EQ(meta.physical_size_z, 0.5);
+  EXPECT_EQ(meta.physical_size_x_unit, "µm");
+  EXPECT_EQ(meta.physical_size_z_unit, "µm");
+  ASSERT_NO_FATAL_FAILURE(ExpectPixels(image, expected));
+  EXPECT_EQ(OpenTiff(path.string(), TiffOptions{.image_index = 1}).status().code(),
+            arrow::StatusCode::IndexError);
+
+  // Fewer pages than the description needs (a virtual stack): an error, not a Z stack.
+  pages.resize(5);
+  const fs::path short_path = dir_ / "short.tif";
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(short_path, expected, pages, options));
+  EXPECT_PATH_ERROR(OpenTiff(short_path.string()).status(), short_path,
+                    ": the ImageJ description of IFD 0 describes 12 pages but the file "
+                    "stores fewer, and the rest is not contiguous data after the first "
+                    "page (an IFD lies inside the data)");
+}
+
+TEST_F(TiffSourceTest, ImageJRgbFramesAreT) {
+  DenseImage expected = MakeRandomImage(4, 3, 1, 5, 7, DType::kUInt8, 62);
+  std::vector<std::vector<std::array<int64_t, 3>>> pages;
+  for (int64_t t = 0; t < 4; ++t) pages.push_back({{t, 0, 0}, {t, 1, 0}, {t, 2, 0}});
+  WriteOptions options;
+  options.description = "ImageJ=1.11a\nimages=4\nframes=4\nhyperstack=true\nloop=false\n";
+  const fs::path path = dir_ / "rgb_frames.tif";
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, expected, pages, options));
+  ASSERT_OK_AND_ASSIGN(auto image, OpenTiff(path.string()));
+  EXPECT_FALSE(image->pixels_meta().physical_size_x.has_value());  // no unit
+  ASSERT_NO_FATAL_FAILURE(ExpectPixels(image, expected));
+}
+
+TEST_F(TiffSourceTest, ShapedSeriesAreImages) {
+  // tifffile: write(u2[3, 5, 7]); write(u2[2, 5, 7]) — two series, not one Z=5 stack.
+  DenseImage all = MakeRandomImage(1, 1, 5, 5, 7, DType::kUInt16, 63);
+  WriteOptions options;
+  options.page_descriptions = {R"({"shape": [3, 5, 7]})", "", "",
+                               R"({"shape": [2, 5, 7]})"};
+  const fs::path path = dir_ / "series.tif";
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(path, all, ZPages(5), options));
+  for (int64_t index : {0, 1}) {
+    ASSERT_OK_AND_ASSIGN(auto image, OpenTiff(path.string(), {.image_index = index}));
+    const int64_t first = index == 0 ? 0 : 3, count = index == 0 ? 3 : 2;
+    DenseImage expected = MakeRandomImage(1, 1, count, 5, 7, DType::kUInt16, 0);
+    for (int64_t z = 0; z < count; ++z) {
+      std::memcpy(expected.bytes.data() + expected.Offset(0, 0, z, 0, 0) * 2,
+                  all.PlanePtr(0, 0, first + z), 5 * 7 * 2);
+    }
+    ASSERT_NO_FATAL_FAILURE(ExpectPixels(image, expected));
+  }
+  EXPECT_PATH_ERROR(OpenTiff(path.string(), {.image_index = 2}).status(), path,
+                    ": image_index 2 is out of range: the file has 2 images");
+
+  // truncate=True: one stored page stands for five, but the file does not hold them
+  // after it (the pages are compressed, or the file ends).
+  options.page_descriptions = {R"({"shape": [5, 5, 7], "truncated": true})"};
+  const fs::path truncated = dir_ / "truncated.tif";
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(truncated, all, ZPages(1), options));
+  EXPECT_PATH_ERROR(OpenTiff(truncated.string()).status(), truncated,
+                    ": the shaped description of IFD 0 describes 5 pages but the file "
+                    "stores fewer, and the rest is not contiguous data after the first "
+                    "page (the file ends after ");
+  options.compression = COMPRESSION_ADOBE_DEFLATE;
+  ASSERT_NO_FATAL_FAILURE(WriteTiff(truncated, all, ZPages(1), options));
+  EXPECT_PATH_ERROR(OpenTiff(truncated.string()).status(), truncated,
+                    "(the page is compressed with Adobe Deflate (8))");
 }
 
 }  // namespace

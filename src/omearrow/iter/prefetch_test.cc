@@ -67,6 +67,32 @@ TEST(PrefetchTest, AtMostPrefetchItemsAheadOfTheConsumer) {
   EXPECT_GE(max_ahead.load(), 2);  // the workers did run ahead
 }
 
+TEST(PrefetchTest, TinyItemsAreEachProducedOnceInOrderWhoeverProducesThem) {
+  // Items far cheaper than a thread wake-up: the consumer often produces the next item
+  // itself (no worker has started it). Every item must still be produced exactly once
+  // and come out in order, and the window bound must hold.
+  for (int64_t prefetch : {1, 2, 4}) {
+    constexpr int64_t kTasks = 5000;
+    std::vector<std::atomic<int>> produced(kTasks);
+    std::atomic<int64_t> taken{0};
+    std::atomic<int64_t> violations{0};
+    OrderedPrefetcher<Item> prefetcher(kTasks, prefetch, 2, [&](int64_t i) {
+      produced[static_cast<size_t>(i)].fetch_add(1);
+      if (i - taken.load() > prefetch) violations.fetch_add(1);
+      return Item{i, arrow::Status::OK()};
+    });
+    for (int64_t i = 0; i < kTasks; ++i) {
+      auto item = prefetcher.Next();
+      ASSERT_TRUE(item.has_value());
+      ASSERT_EQ(item->value, i);
+      taken.fetch_add(1);
+    }
+    EXPECT_FALSE(prefetcher.Next().has_value());
+    for (const auto& count : produced) ASSERT_EQ(count.load(), 1);
+    EXPECT_EQ(violations.load(), 0);
+  }
+}
+
 TEST(PrefetchTest, ErrorSurfacesAtItsPositionThenTheStreamEnds) {
   for (int64_t prefetch : {0, 1, 4}) {
     std::atomic<int64_t> max_started{-1};

@@ -122,7 +122,7 @@ arrow::Result<std::unique_ptr<ViewIterator>> ViewIterator::Make(TensorView paren
   const Impl* raw = impl.get();
   impl->prefetcher = std::make_unique<OrderedPrefetcher<Produced>>(
       static_cast<int64_t>(impl->tasks.size()), impl->options.prefetch, threads,
-      [raw](int64_t index) { return raw->Produce(index); });
+      [raw](int64_t index) { return raw->Produce(index); }, kIteratorRunAheadMinNs);
   return std::unique_ptr<ViewIterator>(new ViewIterator(std::move(impl)));
 }
 

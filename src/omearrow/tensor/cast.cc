@@ -87,6 +87,44 @@ constexpr std::array<void (*)(uint8_t*, int64_t, int64_t), kNumDTypes> ZeroTable
 constexpr auto kRowCopy = Table(AllTypes{});
 constexpr auto kZero = ZeroTable(AllTypes{});
 
+// Interleaving with the channel count known at compile time (the common 2, 3, 4) lets
+// the compiler keep the row pointers in registers and unroll the inner loop.
+template <typename T, int C>
+void InterleaveFixed(const uint8_t* const* src, uint8_t* dst, int64_t n) {
+  const uint8_t* rows[C];
+  for (int c = 0; c < C; ++c) rows[c] = src[c];
+  T* out = reinterpret_cast<T*>(dst);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int c = 0; c < C; ++c) {
+      T value;
+      std::memcpy(&value, rows[c] + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+      out[i * C + c] = value;
+    }
+  }
+}
+
+template <typename T>
+void Interleave(const uint8_t* const* src, int channels, uint8_t* dst, int64_t n) {
+  switch (channels) {
+    case 2:
+      return InterleaveFixed<T, 2>(src, dst, n);
+    case 3:
+      return InterleaveFixed<T, 3>(src, dst, n);
+    case 4:
+      return InterleaveFixed<T, 4>(src, dst, n);
+    default:
+      break;
+  }
+  T* out = reinterpret_cast<T*>(dst);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int c = 0; c < channels; ++c) {
+      T value;
+      std::memcpy(&value, src[c] + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+      out[i * channels + c] = value;
+    }
+  }
+}
+
 }  // namespace
 
 RowCopyFn GetRowCopy(DType from, DType to) {
@@ -95,6 +133,19 @@ RowCopyFn GetRowCopy(DType from, DType to) {
 
 void ZeroRow(DType to, uint8_t* dst, int64_t n, int64_t dst_stride) {
   kZero[static_cast<size_t>(to)](dst, n, dst_stride);
+}
+
+InterleaveFn GetInterleave(DType dtype) {
+  switch (ItemSize(dtype)) {
+    case 1:
+      return &Interleave<uint8_t>;
+    case 2:
+      return &Interleave<uint16_t>;
+    case 4:
+      return &Interleave<uint32_t>;
+    default:
+      return &Interleave<uint64_t>;
+  }
 }
 
 }  // namespace omearrow::internal

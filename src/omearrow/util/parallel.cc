@@ -97,8 +97,13 @@ struct ForState {
 }  // namespace
 
 int DefaultParallelism() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
+  // Read once: glibc answers hardware_concurrency() by opening and parsing a sysfs file,
+  // which cost more than a whole small view (each materialization asks).
+  static const int threads = [] {
+    const unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 1 : static_cast<int>(n);
+  }();
+  return threads;
 }
 
 arrow::Status ParallelFor(int64_t num_tasks, int max_threads,

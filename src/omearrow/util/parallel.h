@@ -8,7 +8,8 @@
 
 namespace omearrow {
 
-// Number of worker threads available to ParallelFor (hardware threads, at least 1).
+// Number of worker threads available to ParallelFor (hardware threads, at least 1; read
+// once per process).
 int DefaultParallelism();
 
 // Runs fn(i) for i in [0, num_tasks) on up to `max_threads` threads (the calling thread

@@ -1,0 +1,376 @@
+#include "omearrow/io/page_cursor.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <parquet/encoding.h>
+#include <parquet/exception.h>
+#include <parquet/types.h>
+
+#include "omearrow/io/page_stream.h"
+#include "omearrow/util/view_limits.h"
+
+namespace omearrow::internal {
+
+using arrow::Status;
+
+namespace {
+
+// Level entries decoded per step: bounds the level scratch (2 × 128 KiB) whatever the
+// page's size.
+constexpr int64_t kBatchSlots = 64 * 1024;
+
+// Calls `f(Out{})` with a value of the C type of `dtype`.
+template <typename F>
+void VisitDType(DType dtype, F&& f) {
+  switch (dtype) {
+    case DType::kUInt8: f(uint8_t{}); break;
+    case DType::kInt8: f(int8_t{}); break;
+    case DType::kUInt16: f(uint16_t{}); break;
+    case DType::kInt16: f(int16_t{}); break;
+    case DType::kUInt32: f(uint32_t{}); break;
+    case DType::kInt32: f(int32_t{}); break;
+    case DType::kUInt64: f(uint64_t{}); break;
+    case DType::kInt64: f(int64_t{}); break;
+    case DType::kFloat32: f(float{}); break;
+    case DType::kFloat64: f(double{}); break;
+  }
+}
+
+}  // namespace
+
+// The value decoder of a page, type-erased over the leaf's physical type.
+class ValueStream {
+ public:
+  virtual ~ValueStream() = default;
+  // Decodes the next `count` values and writes them to the slots of `out` (def.size()
+  // slots of the output dtype) whose definition level is `max_def`, as Arrow's reader
+  // converts (a plain C cast); other slots get zero.
+  virtual Status Next(int64_t count, std::span<const int16_t> def, int16_t max_def,
+                      uint8_t* out) = 0;
+};
+
+namespace {
+
+template <typename PT>
+class TypedValueStream final : public ValueStream {
+ public:
+  using T = typename PT::c_type;
+
+  static arrow::Result<std::unique_ptr<ValueStream>> Make(
+      const parquet::ColumnDescriptor* descr, parquet::Encoding::type encoding,
+      const arrow::Buffer* dictionary, int32_t dictionary_values, const uint8_t* data,
+      int64_t size, int64_t num_slots, DType dtype) {
+    auto out = std::unique_ptr<TypedValueStream>(new TypedValueStream());
+    out->dtype_ = dtype;
+    if (encoding == parquet::Encoding::RLE_DICTIONARY ||
+        encoding == parquet::Encoding::PLAIN_DICTIONARY) {
+      if (dictionary == nullptr) {
+        return Status::Invalid("dictionary-encoded page without a dictionary page");
+      }
+      auto plain = parquet::MakeTypedDecoder<PT>(parquet::Encoding::PLAIN, descr);
+      plain->SetData(dictionary_values, dictionary->data(),
+                     static_cast<int>(dictionary->size()));
+      auto dict = parquet::MakeDictDecoder<PT>(descr, ReaderMemoryPool());
+      dict->SetDict(plain.get());
+      out->decoder_.reset(dynamic_cast<parquet::TypedDecoder<PT>*>(dict.release()));
+    } else {
+      out->decoder_ = parquet::MakeTypedDecoder<PT>(encoding, descr);
+    }
+    // Decoders bound their reads by the bytes; BYTE_STREAM_SPLIT's stride is the page's
+    // exact value count, which its size gives.
+    int64_t values = num_slots;
+    if (encoding == parquet::Encoding::BYTE_STREAM_SPLIT) values = size / sizeof(T);
+    out->decoder_->SetData(static_cast<int>(values), data, static_cast<int>(size));
+    return std::unique_ptr<ValueStream>(std::move(out));
+  }
+
+  Status Next(int64_t count, std::span<const int16_t> def, int16_t max_def,
+              uint8_t* out) override {
+    scratch_.resize(static_cast<size_t>(count));
+    int64_t got = 0;
+    while (got < count) {
+      const int n = decoder_->Decode(scratch_.data() + got, static_cast<int>(count - got));
+      if (n <= 0) break;
+      got += n;
+    }
+    if (got != count) {
+      return Status::Invalid("page's values end ", count - got,
+                             " short of what its levels promise");
+    }
+    const bool dense = count == static_cast<int64_t>(def.size());
+    VisitDType(dtype_, [&](auto zero) {
+      using Out = decltype(zero);
+      Out* o = reinterpret_cast<Out*>(out);
+      if (dense) {
+        std::transform(scratch_.begin(), scratch_.end(), o,
+                       [](T v) { return static_cast<Out>(v); });
+        return;
+      }
+      size_t j = 0;
+      for (size_t i = 0; i < def.size(); ++i) {
+        o[i] = def[i] == max_def ? static_cast<Out>(scratch_[j++]) : Out{};
+      }
+    });
+    return Status::OK();
+  }
+
+ private:
+  DType dtype_ = DType::kUInt16;
+  std::unique_ptr<parquet::TypedDecoder<PT>> decoder_;
+  std::vector<T> scratch_;
+};
+
+arrow::Result<std::unique_ptr<ValueStream>> MakeValueStream(
+    const parquet::ColumnDescriptor* descr, parquet::Encoding::type encoding,
+    const arrow::Buffer* dictionary, int32_t dictionary_values, const uint8_t* data,
+    int64_t size, int64_t num_slots, DType dtype) {
+  switch (descr->physical_type()) {
+    case parquet::Type::INT32:
+      return TypedValueStream<parquet::Int32Type>::Make(descr, encoding, dictionary,
+                                                        dictionary_values, data, size,
+                                                        num_slots, dtype);
+    case parquet::Type::INT64:
+      return TypedValueStream<parquet::Int64Type>::Make(descr, encoding, dictionary,
+                                                        dictionary_values, data, size,
+                                                        num_slots, dtype);
+    case parquet::Type::FLOAT:
+      return TypedValueStream<parquet::FloatType>::Make(descr, encoding, dictionary,
+                                                        dictionary_values, data, size,
+                                                        num_slots, dtype);
+    case parquet::Type::DOUBLE:
+      return TypedValueStream<parquet::DoubleType>::Make(descr, encoding, dictionary,
+                                                         dictionary_values, data, size,
+                                                         num_slots, dtype);
+    default:
+      return Status::NotImplemented("pixel leaf of physical type ",
+                                    parquet::TypeToString(descr->physical_type()));
+  }
+}
+
+// Positions `decoder` at the levels of a page that start at body byte `at`, making them
+// available first; returns the bytes they take. v2 pages give that length in their
+// header (`v2_bytes`); v1 pages prefix RLE levels with their length, and BIT_PACKED
+// levels take ceil(n × bit width / 8) bytes.
+arrow::Result<int64_t> StartLevels(parquet::LevelDecoder* decoder, bool v2,
+                                   parquet::Encoding::type encoding, int16_t max_level,
+                                   int32_t n, PageBody* body, int64_t at, int64_t v2_bytes) {
+  if (max_level == 0) return 0;
+  const int64_t left = body->size() - at;
+  if (v2) {
+    if (v2_bytes < 0 || v2_bytes > left) return Status::Invalid("level bytes beyond the page");
+    ARROW_RETURN_NOT_OK(body->Ensure(at + v2_bytes));
+    decoder->SetDataV2(static_cast<int32_t>(v2_bytes), max_level, n, body->data() + at);
+    return v2_bytes;
+  }
+  int64_t bytes = 0;
+  if (encoding == parquet::Encoding::RLE) {
+    if (left < 4) return Status::Invalid("level bytes beyond the page");
+    ARROW_RETURN_NOT_OK(body->Ensure(at + 4));
+    uint32_t length = 0;
+    std::memcpy(&length, body->data() + at, 4);  // little-endian on every supported host
+    bytes = 4 + static_cast<int64_t>(length);
+  } else {
+    const int bit_width = 32 - __builtin_clz(static_cast<uint32_t>(max_level));
+    bytes = (static_cast<int64_t>(n) * bit_width + 7) / 8;
+  }
+  if (bytes > left) return Status::Invalid("level bytes beyond the page");
+  ARROW_RETURN_NOT_OK(body->Ensure(at + bytes));
+  const int64_t consumed =
+      decoder->SetData(encoding, max_level, n, body->data() + at, static_cast<int32_t>(left));
+  if (consumed != bytes) return Status::Invalid("level bytes disagree with their length");
+  return consumed;
+}
+
+// Decodes the next `levels->size()` levels (all zero when `max_level` is 0).
+Status NextLevels(parquet::LevelDecoder* decoder, int16_t max_level,
+                  std::vector<int16_t>* levels) {
+  const int64_t n = static_cast<int64_t>(levels->size());
+  if (max_level == 0) {
+    std::fill(levels->begin(), levels->end(), int16_t{0});
+    return Status::OK();
+  }
+  int64_t got = 0;
+  while (got < n) {
+    const int k = decoder->Decode(static_cast<int>(n - got), levels->data() + got);
+    if (k <= 0) break;
+    got += k;
+  }
+  if (got != n) return Status::Invalid("page holds fewer levels than its header's count");
+  // Unsigned compare: negative levels count as out of range too; no early exit, so the
+  // scan vectorizes.
+  const uint16_t limit = static_cast<uint16_t>(max_level);
+  uint16_t out_of_range = 0;
+  for (const int16_t level : *levels) {
+    out_of_range |= static_cast<uint16_t>(static_cast<uint16_t>(level) > limit);
+  }
+  if (out_of_range == 0) return Status::OK();
+  for (const int16_t level : *levels) {
+    if (level < 0 || level > max_level) {
+      return Status::Invalid("level ", level, " exceeds the column's maximum ", max_level);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+PageCursor::~PageCursor() = default;
+
+arrow::Result<std::shared_ptr<PageCursor>> PageCursor::Make(
+    const parquet::Page& header, std::unique_ptr<PageBody> body,
+    const parquet::ColumnDescriptor* descr, std::shared_ptr<arrow::Buffer> dictionary,
+    int32_t dictionary_values, DType dtype, int64_t first_slot, std::string label) {
+  std::shared_ptr<PageCursor> out(new PageCursor());
+  out->label_ = std::move(label);
+  auto fail = [&](const Status& st) { return st.WithMessage(out->label_, ": ", st.message()); };
+  try {
+    const auto& data_page = static_cast<const parquet::DataPage&>(header);
+    const bool v2 = header.type() == parquet::PageType::DATA_PAGE_V2;
+    const int32_t n = data_page.num_values();
+    out->dtype_ = dtype;
+    out->first_slot_ = first_slot;
+    out->num_slots_ = n;
+    out->max_rep_ = descr->max_repetition_level();
+    out->max_def_ = descr->max_definition_level();
+    int64_t rep_v2 = 0, def_v2 = 0;
+    parquet::Encoding::type rep_encoding = parquet::Encoding::RLE;
+    parquet::Encoding::type def_encoding = parquet::Encoding::RLE;
+    if (v2) {
+      const auto& p = static_cast<const parquet::DataPageV2&>(header);
+      rep_v2 = p.repetition_levels_byte_length();
+      def_v2 = p.definition_levels_byte_length();
+    } else {
+      const auto& p = static_cast<const parquet::DataPageV1&>(header);
+      rep_encoding = p.repetition_level_encoding();
+      def_encoding = p.definition_level_encoding();
+    }
+    PageBody* b = body.get();
+    out->rep_decoder_ = std::make_unique<parquet::LevelDecoder>();
+    out->def_decoder_ = std::make_unique<parquet::LevelDecoder>();
+    auto rep_bytes = StartLevels(out->rep_decoder_.get(), v2, rep_encoding, out->max_rep_, n,
+                                 b, 0, rep_v2);
+    if (!rep_bytes.ok()) return fail(rep_bytes.status());
+    auto def_bytes = StartLevels(out->def_decoder_.get(), v2, def_encoding, out->max_def_, n,
+                                 b, *rep_bytes, def_v2);
+    if (!def_bytes.ok()) return fail(def_bytes.status());
+    const int64_t values_start = *rep_bytes + *def_bytes;
+    out->values_start_ = values_start;
+    out->value_encoding_ = data_page.encoding();
+    const bool dictionary_indices = out->value_encoding_ == parquet::Encoding::RLE_DICTIONARY ||
+                                    out->value_encoding_ == parquet::Encoding::PLAIN_DICTIONARY;
+    if (out->value_encoding_ == parquet::Encoding::PLAIN) {
+      out->value_width_ = descr->physical_type() == parquet::Type::INT32 ||
+                                  descr->physical_type() == parquet::Type::FLOAT
+                              ? 4
+                              : 8;
+    } else if (dictionary_indices) {
+      if (Status st = b->Ensure(values_start + 1); !st.ok()) return fail(st);
+      out->bit_width_ = values_start < b->size() ? b->data()[values_start] : 0;
+      out->run_position_ = values_start + 1;
+    } else {
+      // Other encodings are decoded from the whole body.
+      if (Status st = b->Ensure(b->size()); !st.ok()) return fail(st);
+    }
+    auto values = MakeValueStream(descr, data_page.encoding(), dictionary.get(),
+                                  dictionary_values, b->data() + values_start,
+                                  b->size() - values_start, n, dtype);
+    if (!values.ok()) return fail(values.status());
+    out->values_ = std::move(*values);
+    const int64_t bytes = static_cast<int64_t>(n) * ItemSize(dtype);
+    ARROW_RETURN_NOT_OK(CheckAllocationBytes(bytes, out->label_ + ": decoding a pixel page",
+                                             MaxReaderBufferBytes()));
+    // Uninitialized: the memory of a large page is touched only as far as it is decoded.
+    ARROW_ASSIGN_OR_RAISE(out->output_, arrow::AllocateBuffer(bytes, ReaderMemoryPool()));
+    out->body_ = std::move(body);
+  } catch (const std::exception& error) {
+    return Status::IOError(out->label_, ": ", error.what());
+  }
+  return out;
+}
+
+Status PageCursor::EnsureValuesLocked(int64_t values) {
+  constexpr int64_t kLookahead = 64;  // decoders read whole words ahead of their position
+  int64_t need = body_->size();
+  if (value_encoding_ == parquet::Encoding::PLAIN) {
+    need = values_start_ + values * value_width_;
+  } else if (value_encoding_ == parquet::Encoding::RLE_DICTIONARY ||
+             value_encoding_ == parquet::Encoding::PLAIN_DICTIONARY) {
+    // Walk the RLE / bit-packed run headers (the hybrid encoding's varint headers) until
+    // the runs cover `values`.
+    while (run_values_ < values && run_position_ < body_->size()) {
+      ARROW_RETURN_NOT_OK(body_->Ensure(run_position_ + 5));
+      uint64_t header = 0;
+      int64_t at = run_position_;
+      int shift = 0;
+      while (at < body_->size() && shift < 35) {
+        const uint8_t byte = body_->data()[at++];
+        header |= static_cast<uint64_t>(byte & 0x7f) << shift;
+        shift += 7;
+        if ((byte & 0x80) == 0) break;
+      }
+      const int64_t count = static_cast<int64_t>(header >> 1);
+      if (count == 0 || shift >= 35) {
+        run_position_ = body_->size();  // not what a writer emits: decode from the whole body
+        break;
+      }
+      const bool bit_packed = (header & 1) != 0;
+      const int64_t run_bytes = bit_packed ? count * bit_width_ : (bit_width_ + 7) / 8;
+      run_values_ += bit_packed ? count * 8 : count;
+      run_position_ = std::min(body_->size(), at + run_bytes);
+    }
+    need = run_position_;
+  }
+  return body_->Ensure(std::min(body_->size(), need + kLookahead));
+}
+
+Status PageCursor::DecodeUntil(int64_t until, const LevelCheck& check) {
+  const int64_t target = std::min(until - first_slot_, num_slots_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  ARROW_RETURN_NOT_OK(failure_);
+  try {
+    while (decoded_ < target) {
+      Status st = DecodeBatchLocked(std::min(kBatchSlots, target - decoded_), check);
+      if (!st.ok()) {
+        failure_ = st.WithMessage(label_, ": ", st.message());
+        return failure_;
+      }
+    }
+  } catch (const std::exception& error) {
+    failure_ = Status::IOError(label_, ": ", error.what());
+    return failure_;
+  }
+  if (decoded_ == num_slots_ && body_ != nullptr) {
+    // Fully decoded: the page's bytes and the decoders are no longer needed.
+    values_.reset();
+    rep_decoder_.reset();
+    def_decoder_.reset();
+    body_.reset();
+    std::vector<int16_t>().swap(rep_);
+    std::vector<int16_t>().swap(def_);
+  }
+  return Status::OK();
+}
+
+int64_t PageCursor::decoded_slots() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return decoded_;
+}
+
+Status PageCursor::DecodeBatchLocked(int64_t count, const LevelCheck& check) {
+  rep_.resize(static_cast<size_t>(count));
+  def_.resize(static_cast<size_t>(count));
+  ARROW_RETURN_NOT_OK(NextLevels(rep_decoder_.get(), max_rep_, &rep_));
+  ARROW_RETURN_NOT_OK(NextLevels(def_decoder_.get(), max_def_, &def_));
+  if (max_def_ == 0) std::fill(def_.begin(), def_.end(), max_def_);
+  ARROW_RETURN_NOT_OK(check(first_slot_ + decoded_, rep_, def_));
+  const int64_t values = std::count(def_.begin(), def_.end(), max_def_);
+  ARROW_RETURN_NOT_OK(EnsureValuesLocked(values_decoded_ + values));
+  uint8_t* out = output_->mutable_data() + decoded_ * ItemSize(dtype_);
+  ARROW_RETURN_NOT_OK(values_->Next(values, def_, max_def_, out));
+  values_decoded_ += values;
+  decoded_ += count;
+  return Status::OK();
+}
+
+}  // namespace omearrow::internal
