@@ -5,7 +5,8 @@
 # Python interpreter where they are and link the versioned files by full path.
 #
 # Input:   Python_EXECUTABLE (an interpreter that can `import pyarrow`).
-# Output:  imported targets pyarrow::arrow, pyarrow::parquet, pyarrow::arrow_compute;
+# Output:  imported targets pyarrow::arrow, pyarrow::parquet, pyarrow::arrow_compute,
+#          pyarrow::arrow_s3 (S3 filesystem; the wheel ships it as its own library);
 #          variables PYARROW_VERSION, PYARROW_SO_VERSION, PYARROW_LIBRARY_DIR,
 #          PYARROW_INCLUDE_DIR.
 include(FindPackageHandleStandardArgs)
@@ -27,7 +28,7 @@ list(GET _omearrow_pa_out 1 PYARROW_INCLUDE_DIR)
 list(GET _omearrow_pa_out 2 PYARROW_LIBRARY_DIR)
 list(GET _omearrow_pa_out 3 PYARROW_SO_VERSION)
 
-foreach(_lib arrow arrow_compute parquet)
+foreach(_lib arrow arrow_compute arrow_s3 parquet)
   # A build directory reused with another interpreter (pip's isolated build environments
   # live in temporary directories) must not keep the previous pyarrow's library.
   string(FIND "${PYARROW_${_lib}_LIBRARY}" "${PYARROW_LIBRARY_DIR}/" _omearrow_at)
@@ -48,5 +49,6 @@ endforeach()
 
 find_package_handle_standard_args(ArrowFromPyarrow
   REQUIRED_VARS PYARROW_arrow_LIBRARY PYARROW_parquet_LIBRARY PYARROW_arrow_compute_LIBRARY
+                PYARROW_arrow_s3_LIBRARY
                 PYARROW_INCLUDE_DIR
   VERSION_VAR PYARROW_VERSION)

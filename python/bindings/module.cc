@@ -15,6 +15,7 @@ NB_MODULE(_core, m) {
   omearrow::python::RegisterIterators(m);
   omearrow::python::RegisterFiles(m);
   omearrow::python::RegisterMeta(m);
+  omearrow::python::RegisterCollections(m);
   omearrow::python::RegisterCrops(m);
   omearrow::python::RegisterPreview(m);
 }

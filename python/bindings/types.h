@@ -41,6 +41,7 @@ void RegisterLazy(nanobind::module_& m);
 void RegisterIterators(nanobind::module_& m);
 void RegisterFiles(nanobind::module_& m);
 void RegisterMeta(nanobind::module_& m);
+void RegisterCollections(nanobind::module_& m);
 void RegisterCrops(nanobind::module_& m);
 
 // A NumPy array over host `tensor`'s memory, keeping the tensor's owner alive (read-only

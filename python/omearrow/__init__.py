@@ -16,6 +16,7 @@ from omearrow._files import (
     write_dataset,
     write_parquet,
 )
+from omearrow._collection import Collection, open_collection
 from omearrow._lazy import LazyTensorView
 from omearrow._preview import preview
 from omearrow._tensor import TensorView
@@ -25,6 +26,7 @@ from omearrow import meta
 # and `omearrow --version`.
 __version__: str = _core.__version__
 __all__ = [
+    "Collection",
     "LazyTensorView",
     "OmeImage",
     "TensorView",
@@ -33,6 +35,7 @@ __all__ = [
     "from_numpy",
     "meta",
     "open",
+    "open_collection",
     "preview",
     "write_dataset",
     "write_parquet",

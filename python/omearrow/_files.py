@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import os
+import urllib.parse
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ from omearrow._viewargs import (
     Tile,
     view_arguments,
 )
+from omearrow._uri import is_uri, prepare_object_storage
 from omearrow._warn import emit
 
 __all__ = ["OmeImage", "open", "from_numpy", "write_parquet", "write_dataset"]
@@ -253,14 +255,21 @@ def _open(
     path: PathLike, column: str | None, row: int, image_id: str | None, stacklevel: int
 ) -> OmeImage:
     text = _fspath(path)
-    if not os.path.exists(text):
+    if text.startswith("file://"):
+        text = urllib.parse.unquote(urllib.parse.urlparse(text).path)
+    remote = is_uri(text)
+    if not remote and not os.path.exists(text):
         raise FileNotFoundError(f"No such file: {text}")
     if column is not None and not isinstance(column, str):
         raise TypeError(f"column must be a str or None, not {type(column).__name__}")
     if image_id is not None and not isinstance(image_id, str):
         raise TypeError(f"image_id must be a str or None, not {type(image_id).__name__}")
     row = operator.index(row)
-    image, fmt, used_column, warnings = _core.open_file(text, column, row, image_id)
+    if remote:
+        prepare_object_storage([text])
+        image, fmt, used_column, warnings = _core.open_uri(text, column, row, image_id)
+    else:
+        image, fmt, used_column, warnings = _core.open_file(text, column, row, image_id)
     emit(warnings, stacklevel + 1)
     return OmeImage._make(
         image,

@@ -42,6 +42,20 @@ struct ConvertOptions {
 // `omearrow convert IN OUT`: any readable image → OME-Arrow Parquet or dataset.
 arrow::Status RunConvert(const InputSelection& input, const ConvertOptions& options);
 
+// Options of `omearrow ls`.
+struct LsOptions {
+  std::vector<std::string> sources;
+  std::optional<std::string> column;
+  std::optional<std::string> filter;  // collection/filter.h syntax
+  bool json = false;
+  bool csv = false;
+  bool skip_errors = false;
+};
+
+// `omearrow ls SOURCE...`: the collection's metadata table (one row per image), as
+// tab-separated text (default), CSV or JSON on stdout; skipped files on stderr.
+arrow::Status RunLs(const LsOptions& options);
+
 // `omearrow demo`: generates a synthetic multi-channel 3-D time series, converts it to
 // OME-Arrow Parquet, opens it lazily, reads planes, crops and tiles, and reports timings.
 arrow::Status RunDemo(const std::string& directory, bool small);

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "omearrow/collection/location.h"
 #include "omearrow/util/version.h"
 
 int main(int argc, char** argv) {
@@ -50,6 +51,20 @@ int main(int argc, char** argv) {
   bool no_progress = false;
   convert->add_flag("--no-progress", no_progress, "no progress bar on stderr");
 
+  omearrow::cli::LsOptions ls_options;
+  auto* ls = app.add_subcommand("ls", "List the images of files, directories, globs or URIs "
+                                      "with their metadata (one row per image)");
+  ls->add_option("source", ls_options.sources,
+                 "Parquet files, directories, globs or URIs (s3://bucket/prefix/)")
+      ->required();
+  ls->add_option("--column", ls_options.column, "record column (default: every OME column)");
+  ls->add_option("--filter", ls_options.filter,
+                 "keep matching images, e.g. \"Metadata_Well == 'B02' and size_z > 1\"");
+  auto* ls_json = ls->add_flag("--json", ls_options.json, "print JSON");
+  ls->add_flag("--csv", ls_options.csv, "print CSV")->excludes(ls_json);
+  ls->add_flag("--skip-errors", ls_options.skip_errors,
+               "leave out unreadable or non-OME files (listed on stderr)");
+
   std::string demo_directory = "omearrow-demo";
   bool small = false;
   auto* demo = app.add_subcommand("demo", "Run the demo on a generated image");
@@ -92,6 +107,8 @@ int main(int argc, char** argv) {
   } else if (*convert) {
     convert_options.progress = !no_progress;
     status = omearrow::cli::RunConvert(input, convert_options);
+  } else if (*ls) {
+    status = omearrow::cli::RunLs(ls_options);
   } else if (*demo) {
     status = omearrow::cli::RunDemo(demo_directory, small);
   } else if (*preview) {
@@ -99,6 +116,7 @@ int main(int argc, char** argv) {
   } else if (*bench) {
     status = omearrow::cli::RunBench(input, repeats);
   }
+  omearrow::FinalizeObjectStorage();  // S3, if a URI used it (safe otherwise)
   if (!status.ok()) {
     std::fprintf(stderr, "omearrow: %s\n", status.message().c_str());
     return 1;

@@ -1,0 +1,458 @@
+#include "omearrow/collection/file_metadata.h"
+
+#include <atomic>
+#include <numeric>
+
+#include <arrow/builder.h>
+#include <arrow/compute/api_vector.h>
+#include <arrow/datum.h>
+#include <arrow/compute/initialize.h>
+#include <arrow/status.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/schema.h>
+#include <parquet/properties.h>
+#include <parquet/exception.h>
+#include <parquet/file_reader.h>
+
+#include "omearrow/io/dataset_reader.h"
+#include "omearrow/io/page_stream.h"
+#include "omearrow/pixel_source.h"
+#include "omearrow/source/record.h"
+#include "omearrow/tensor/dtype.h"
+#include "omearrow/util/view_limits.h"
+
+namespace omearrow {
+
+using arrow::Status;
+
+std::shared_ptr<arrow::Schema> CollectionFixedSchema() {
+  using arrow::field;
+  static const auto schema = arrow::schema({
+      field("path", arrow::utf8(), false),
+      field("row", arrow::int64(), false),
+      field("column", arrow::utf8(), false),
+      field("id", arrow::utf8()),
+      field("name", arrow::utf8()),
+      field("size_t", arrow::int64(), false),
+      field("size_c", arrow::int64(), false),
+      field("size_z", arrow::int64(), false),
+      field("size_y", arrow::int64(), false),
+      field("size_x", arrow::int64(), false),
+      field("dtype", arrow::utf8(), false),
+      field("encoding", arrow::utf8(), false),
+      field("chunk_t", arrow::int64()),
+      field("chunk_c", arrow::int64()),
+      field("chunk_z", arrow::int64()),
+      field("chunk_y", arrow::int64()),
+      field("chunk_x", arrow::int64()),
+      field("physical_size_x", arrow::float64()),
+      field("physical_size_y", arrow::float64()),
+      field("physical_size_z", arrow::float64()),
+      field("physical_size_x_unit", arrow::utf8()),
+      field("physical_size_y_unit", arrow::utf8()),
+      field("physical_size_z_unit", arrow::utf8()),
+      field("channel_names", arrow::list(arrow::utf8())),
+  });
+  return schema;
+}
+
+namespace {
+
+constexpr size_t kFooterReadBytes = 64 * 1024;
+
+// Builds the fixed columns row by row.
+class FixedBuilder {
+ public:
+  FixedBuilder()
+      : channel_names_(arrow::default_memory_pool(), std::make_shared<arrow::StringBuilder>()) {}
+
+  Status Append(const std::string& path, int64_t row, const std::string& column,
+                const RecordInfo& info, const PixelsMeta& meta,
+                const std::optional<ChunkGrid>& grid, PixelEncoding encoding) {
+    auto text = [](arrow::StringBuilder& b, const std::optional<std::string>& v) {
+      return v ? b.Append(*v) : b.AppendNull();
+    };
+    auto integer = [](arrow::Int64Builder& b, const std::optional<int64_t>& v) {
+      return v ? b.Append(*v) : b.AppendNull();
+    };
+    auto real = [](arrow::DoubleBuilder& b, const std::optional<double>& v) {
+      return v ? b.Append(*v) : b.AppendNull();
+    };
+    ARROW_RETURN_NOT_OK(path_.Append(path));
+    ARROW_RETURN_NOT_OK(row_.Append(row));
+    ARROW_RETURN_NOT_OK(column_.Append(column));
+    ARROW_RETURN_NOT_OK(text(id_, info.id));
+    ARROW_RETURN_NOT_OK(text(name_, info.name));
+    ARROW_RETURN_NOT_OK(sizes_[0].Append(meta.size_t));
+    ARROW_RETURN_NOT_OK(sizes_[1].Append(meta.size_c));
+    ARROW_RETURN_NOT_OK(sizes_[2].Append(meta.size_z));
+    ARROW_RETURN_NOT_OK(sizes_[3].Append(meta.size_y));
+    ARROW_RETURN_NOT_OK(sizes_[4].Append(meta.size_x));
+    std::string warning;
+    ARROW_RETURN_NOT_OK(dtype_.Append(std::string(DTypeName(DTypeFromMeta(meta.type, &warning)))));
+    ARROW_RETURN_NOT_OK(encoding_.Append(std::string(PixelEncodingName(encoding))));
+    const ChunkGrid none;
+    const ChunkGrid& g = grid ? *grid : none;
+    ARROW_RETURN_NOT_OK(integer(chunks_[0], g.chunk_t));
+    ARROW_RETURN_NOT_OK(integer(chunks_[1], g.chunk_c));
+    ARROW_RETURN_NOT_OK(integer(chunks_[2], g.chunk_z));
+    ARROW_RETURN_NOT_OK(integer(chunks_[3], g.chunk_y));
+    ARROW_RETURN_NOT_OK(integer(chunks_[4], g.chunk_x));
+    ARROW_RETURN_NOT_OK(real(physical_[0], meta.physical_size_x));
+    ARROW_RETURN_NOT_OK(real(physical_[1], meta.physical_size_y));
+    ARROW_RETURN_NOT_OK(real(physical_[2], meta.physical_size_z));
+    ARROW_RETURN_NOT_OK(text(units_[0], meta.physical_size_x_unit));
+    ARROW_RETURN_NOT_OK(text(units_[1], meta.physical_size_y_unit));
+    ARROW_RETURN_NOT_OK(text(units_[2], meta.physical_size_z_unit));
+    ARROW_RETURN_NOT_OK(channel_names_.Append());
+    auto* names = static_cast<arrow::StringBuilder*>(channel_names_.value_builder());
+    for (const Channel& channel : meta.channels) ARROW_RETURN_NOT_OK(text(*names, channel.name));
+    return Status::OK();
+  }
+
+  arrow::Result<std::vector<std::shared_ptr<arrow::Array>>> Finish() {
+    std::vector<arrow::ArrayBuilder*> builders = {&path_, &row_, &column_, &id_, &name_};
+    for (auto& b : sizes_) builders.push_back(&b);
+    builders.push_back(&dtype_);
+    builders.push_back(&encoding_);
+    for (auto& b : chunks_) builders.push_back(&b);
+    for (auto& b : physical_) builders.push_back(&b);
+    for (auto& b : units_) builders.push_back(&b);
+    builders.push_back(&channel_names_);
+    std::vector<std::shared_ptr<arrow::Array>> out;
+    for (auto* builder : builders) {
+      std::shared_ptr<arrow::Array> array;
+      ARROW_RETURN_NOT_OK(builder->Finish(&array));
+      out.push_back(std::move(array));
+    }
+    return out;
+  }
+
+ private:
+  arrow::StringBuilder path_, column_, id_, name_, dtype_, encoding_;
+  arrow::Int64Builder row_;
+  arrow::Int64Builder sizes_[5], chunks_[5];
+  arrow::DoubleBuilder physical_[3];
+  arrow::StringBuilder units_[3];
+  arrow::ListBuilder channel_names_;
+};
+
+bool IsListLike(const arrow::DataType& type) {
+  switch (type.id()) {
+    case arrow::Type::LIST:
+    case arrow::Type::LARGE_LIST:
+    case arrow::Type::FIXED_SIZE_LIST:
+    case arrow::Type::LIST_VIEW:
+    case arrow::Type::LARGE_LIST_VIEW:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsOmeStruct(const arrow::Field& field) {
+  if (field.type()->id() != arrow::Type::STRUCT) return false;
+  const auto& type = static_cast<const arrow::StructType&>(*field.type());
+  return type.GetFieldByName("pixels_meta") != nullptr &&
+         (type.GetFieldByName("planes") != nullptr || type.GetFieldByName("chunks") != nullptr);
+}
+
+void AllLeaves(const parquet::arrow::SchemaField& field, std::vector<int>* out) {
+  if (field.is_leaf()) {
+    out->push_back(field.column_index);
+    return;
+  }
+  for (const auto& child : field.children) AllLeaves(child, out);
+}
+
+// Leaves of a record column other than the pixel payloads planes[*].pixels,
+// chunks[*].pixels and chunks[*].pixel_bytes (the rule io/parquet_source applies).
+// `has_pixel_bytes` says whether chunks[*].pixel_bytes exists (byte chunks).
+void MetadataLeaves(const parquet::arrow::SchemaField& column, std::vector<int>* out,
+                    bool* has_pixel_bytes) {
+  for (const auto& section : column.children) {
+    const std::string& name = section.field->name();
+    const bool payload_section = (name == "planes" || name == "chunks") &&
+                                 IsListLike(*section.field->type()) &&
+                                 section.children.size() == 1 &&
+                                 section.children[0].field->type()->id() == arrow::Type::STRUCT;
+    if (!payload_section) {
+      AllLeaves(section, out);
+      continue;
+    }
+    for (const auto& entry : section.children[0].children) {
+      const std::string& entry_name = entry.field->name();
+      if (entry_name == "pixels") continue;
+      if (entry_name == "pixel_bytes" && name == "chunks" && entry.is_leaf()) {
+        *has_pixel_bytes = true;
+        continue;
+      }
+      AllLeaves(entry, out);
+    }
+  }
+}
+
+Status EnsureComputeInitialized() {
+  static const Status status = arrow::compute::Initialize();
+  return status;
+}
+
+// Counts the bytes read through a file (footer and metadata leaves at open).
+class CountingFile final : public arrow::io::RandomAccessFile {
+ public:
+  explicit CountingFile(std::shared_ptr<arrow::io::RandomAccessFile> inner)
+      : inner_(std::move(inner)) {}
+  int64_t bytes() const { return bytes_.load(); }
+  Status Close() override { return inner_->Close(); }
+  bool closed() const override { return inner_->closed(); }
+  arrow::Result<int64_t> Tell() const override { return inner_->Tell(); }
+  Status Seek(int64_t position) override { return inner_->Seek(position); }
+  arrow::Result<int64_t> GetSize() override { return inner_->GetSize(); }
+  arrow::Result<int64_t> Read(int64_t n, void* out) override {
+    ARROW_ASSIGN_OR_RAISE(int64_t got, inner_->Read(n, out));
+    bytes_ += got;
+    return got;
+  }
+  arrow::Result<std::shared_ptr<arrow::Buffer>> Read(int64_t n) override {
+    ARROW_ASSIGN_OR_RAISE(auto buffer, inner_->Read(n));
+    bytes_ += buffer->size();
+    return buffer;
+  }
+  arrow::Result<int64_t> ReadAt(int64_t position, int64_t n, void* out) override {
+    ARROW_ASSIGN_OR_RAISE(int64_t got, inner_->ReadAt(position, n, out));
+    bytes_ += got;
+    return got;
+  }
+  arrow::Result<std::shared_ptr<arrow::Buffer>> ReadAt(int64_t position, int64_t n) override {
+    ARROW_ASSIGN_OR_RAISE(auto buffer, inner_->ReadAt(position, n));
+    bytes_ += buffer->size();
+    return buffer;
+  }
+
+ private:
+  std::shared_ptr<arrow::io::RandomAccessFile> inner_;
+  std::atomic<int64_t> bytes_{0};
+};
+
+arrow::Result<FileImages> ReadDatasetImages(const CollectionFile& file) {
+  const std::string& dir = file.location.path;
+  ARROW_ASSIGN_OR_RAISE(auto ids, ListDatasetImageIds(dir));
+  FixedBuilder fixed;
+  FileImages out;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    DatasetOpenOptions options;
+    options.row = static_cast<int64_t>(i);
+    ARROW_ASSIGN_OR_RAISE(auto image, OpenDataset(dir, options));
+    ARROW_RETURN_NOT_OK(fixed.Append(file.display, options.row, "", image->info(),
+                                     image->pixels_meta(), image->chunk_grid(),
+                                     image->encoding()));
+    out.rows.push_back(options.row);
+    out.columns.emplace_back();
+  }
+  ARROW_ASSIGN_OR_RAISE(auto columns, fixed.Finish());
+  out.table = arrow::Table::Make(CollectionFixedSchema(), columns);
+  out.source_rows = static_cast<int64_t>(ids.size());
+  return out;
+}
+
+arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
+                                            const std::optional<std::string>& column,
+                                            const FileOpener& open_file) {
+  const std::string& path = file.display;
+  std::shared_ptr<arrow::io::RandomAccessFile> raw;
+  if (open_file) {
+    auto opened = open_file(path);
+    if (!opened.ok()) return opened.status().WithMessage(path, ": ", opened.status().message());
+    raw = *opened;
+  } else {
+    ARROW_ASSIGN_OR_RAISE(raw, OpenLocation(file.location, file.location.path, file.size));
+  }
+  auto counting = std::make_shared<CountingFile>(raw);
+  auto size = counting->GetSize();
+  if (!size.ok()) return Status::IOError(path, ": ", size.status().message());
+  std::unique_ptr<parquet::arrow::FileReader> reader;
+  try {
+    parquet::ReaderProperties properties = internal::UntrustedReaderProperties(*size);
+    // The footer and what precedes it in one request: 64 KiB holds the footer of files
+    // with a few row groups (OME files carry statistics for tens of leaves per row
+    // group), and all of a small file; a larger footer costs a second request.
+    properties.set_footer_read_size(kFooterReadBytes);
+    auto parquet_reader = parquet::ParquetFileReader::Open(counting, properties);
+    // No pre-buffering: its reads run on Arrow's IO thread pool, where a remote file's
+    // own reads may wait for that pool too (8 files opened at once starved it); reads
+    // stay on this thread, and remote ones go through the read-ahead windows.
+    parquet::ArrowReaderProperties arrow_properties;
+    arrow_properties.set_pre_buffer(false);
+    auto made = parquet::arrow::FileReader::Make(ReaderMemoryPool(), std::move(parquet_reader),
+                                                 arrow_properties);
+    if (!made.ok()) return Status::IOError(path, ": ", made.status().message());
+    reader = std::move(*made);
+  } catch (const std::exception& error) {
+    return Status::IOError(path, ": not a readable Parquet file: ", error.what());
+  }
+  std::shared_ptr<arrow::Schema> schema;
+  {
+    const Status st = reader->GetSchema(&schema);
+    if (!st.ok()) return Status::IOError(path, ": ", st.message());
+  }
+  const auto& fields = reader->manifest().schema_fields;
+  // Record columns and the rest.
+  std::vector<int> record_columns, other_columns;
+  for (int i = 0; i < schema->num_fields(); ++i) {
+    if (IsOmeStruct(*schema->field(i))) {
+      record_columns.push_back(i);
+    } else {
+      other_columns.push_back(i);
+    }
+  }
+  if (column.has_value()) {
+    const int index = schema->GetFieldIndex(*column);
+    if (index < 0) return Status::Invalid(path, ": no column '", *column, "'");
+    if (!IsOmeStruct(*schema->field(index))) {
+      return Status::Invalid(path, ": column '", *column, "' is not an OME-Arrow record column "
+                             "(a struct with pixels_meta and planes/chunks); got ",
+                             schema->field(index)->type()->ToString());
+    }
+    record_columns = {index};
+  } else if (record_columns.empty()) {
+    return Status::Invalid(path, ": not an OME-Arrow Parquet file: no struct column with "
+                                 "pixels_meta and planes/chunks");
+  }
+  std::vector<int> leaves;
+  std::vector<bool> byte_chunks;
+  for (int c : record_columns) {
+    bool has_pixel_bytes = false;
+    MetadataLeaves(fields[static_cast<size_t>(c)], &leaves, &has_pixel_bytes);
+    byte_chunks.push_back(has_pixel_bytes);
+  }
+  for (int c : other_columns) AllLeaves(fields[static_cast<size_t>(c)], &leaves);
+  std::sort(leaves.begin(), leaves.end());
+  // Row group by row group, so that the reads of one row group's leaves stay close
+  // together (remote files: few read-ahead windows, few requests).
+  std::shared_ptr<arrow::Table> table;
+  try {
+    const int row_groups = reader->num_row_groups();
+    std::vector<std::shared_ptr<arrow::Table>> parts;
+    for (int rg = 0; rg < row_groups; ++rg) {
+      auto read = reader->ReadRowGroup(rg, leaves);
+      if (!read.ok()) return Status::IOError(path, ": ", read.status().message());
+      parts.push_back(*read);
+    }
+    if (parts.empty()) {
+      auto read = reader->ReadTable(leaves);  // no row groups: the empty table
+      if (!read.ok()) return Status::IOError(path, ": ", read.status().message());
+      table = *read;
+    } else if (parts.size() == 1) {
+      table = parts[0];
+    } else {
+      auto combined = arrow::ConcatenateTables(parts);
+      if (!combined.ok()) return Status::IOError(path, ": ", combined.status().message());
+      table = *combined;
+    }
+  } catch (const std::exception& error) {
+    return Status::IOError(path, ": ", error.what());
+  }
+  FileImages out;
+  out.source_rows = table->num_rows();
+  // Images in row order, then record-column order.
+  FixedBuilder fixed;
+  std::vector<std::shared_ptr<arrow::ChunkedArray>> records;
+  std::vector<std::string> record_names;
+  for (int c : record_columns) {
+    const std::string& name = schema->field(c)->name();
+    auto chunked = table->GetColumnByName(name);
+    if (chunked == nullptr) {
+      return Status::Invalid(path, ": column '", name, "' has no metadata leaves");
+    }
+    records.push_back(chunked);
+    record_names.push_back(name);
+  }
+  // Per column: the chunk and offset of each row.
+  std::vector<std::pair<std::shared_ptr<arrow::StructArray>, int64_t>> located;
+  for (int64_t row = 0; row < out.source_rows; ++row) {
+    for (size_t k = 0; k < records.size(); ++k) {
+      const auto& chunked = *records[k];
+      int64_t local = row;
+      int chunk = 0;
+      while (chunk < chunked.num_chunks() && local >= chunked.chunk(chunk)->length()) {
+        local -= chunked.chunk(chunk)->length();
+        ++chunk;
+      }
+      if (chunk >= chunked.num_chunks() ||
+          chunked.chunk(chunk)->type_id() != arrow::Type::STRUCT) {
+        return Status::Invalid(path, ": column '", record_names[k], "' is not a struct column");
+      }
+      auto array = std::static_pointer_cast<arrow::StructArray>(chunked.chunk(chunk));
+      if (array->IsNull(local)) {
+        return Status::Invalid(path, ": row ", row, ": column '", record_names[k],
+                               "': the record is null (no image)");
+      }
+      auto parts = ParseRecordParts(array, local);
+      if (!parts.ok()) {
+        return parts.status().WithMessage(path, ": row ", row, ": column '", record_names[k],
+                                          "': ", parts.status().message());
+      }
+      PixelEncoding encoding = PixelEncoding::kNone;
+      if (parts->chunks.has_value()) {
+        encoding = byte_chunks[k] ? PixelEncoding::kByteChunks : PixelEncoding::kListChunks;
+      } else if (parts->planes.has_value()) {
+        encoding = PixelEncoding::kPlanes;
+      }
+      ARROW_RETURN_NOT_OK(fixed.Append(path, row, record_names[k], parts->info, parts->meta,
+                                       parts->chunk_grid, encoding));
+      out.rows.push_back(row);
+      out.columns.push_back(record_names[k]);
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(auto fixed_columns, fixed.Finish());
+  std::vector<std::shared_ptr<arrow::Field>> out_fields = CollectionFixedSchema()->fields();
+  std::vector<std::shared_ptr<arrow::ChunkedArray>> out_columns;
+  for (auto& array : fixed_columns) {
+    out_columns.push_back(std::make_shared<arrow::ChunkedArray>(std::move(array)));
+  }
+  // The other top-level columns, one value per image.
+  std::shared_ptr<arrow::Array> repeat;
+  if (records.size() > 1) {
+    arrow::Int64Builder indices;
+    ARROW_RETURN_NOT_OK(indices.AppendValues(out.rows));
+    ARROW_RETURN_NOT_OK(indices.Finish(&repeat));
+    ARROW_RETURN_NOT_OK(EnsureComputeInitialized());
+  }
+  for (int c : other_columns) {
+    const auto& field = schema->field(c);
+    if (CollectionFixedSchema()->GetFieldIndex(field->name()) >= 0) {
+      return Status::Invalid(path, ": column '", field->name(),
+                             "' has the name of a collection metadata column");
+    }
+    auto values = table->GetColumnByName(field->name());
+    if (values == nullptr) continue;  // a column without leaves (e.g. an empty struct)
+    if (repeat) {
+      auto taken = arrow::compute::Take(arrow::Datum(values), arrow::Datum(repeat));
+      if (!taken.ok()) return taken.status().WithMessage(path, ": ", taken.status().message());
+      values = taken->chunked_array();
+    }
+    out_fields.push_back(field);
+    out_columns.push_back(values);
+  }
+  out.table = arrow::Table::Make(arrow::schema(out_fields), out_columns,
+                                 static_cast<int64_t>(out.rows.size()));
+  out.bytes_read = counting->bytes();
+  return out;
+}
+
+}  // namespace
+
+arrow::Result<FileImages> ReadFileImages(const CollectionFile& file,
+                                         const std::optional<std::string>& column,
+                                         const FileOpener& open_file) {
+  if (file.dataset) {
+    auto images = ReadDatasetImages(file);
+    if (!images.ok() && images.status().message().find(file.display) == std::string::npos) {
+      return images.status().WithMessage(file.display, ": ", images.status().message());
+    }
+    return images;
+  }
+  return ReadParquetImages(file, column, open_file);
+}
+
+}  // namespace omearrow
