@@ -250,6 +250,57 @@ def validate_records(data: object, stream: bool, strict: bool, max_problems: int
     Validates every record of an Arrow struct array (or, with stream=True, a stream of them): (number of records, [(row, field path, message), ...]).
     """
 
+class ArrowTable:
+    """
+    An Arrow table produced by the core; pyarrow.table(obj) imports it zero-copy through the Arrow PyCapsule stream interface.
+    """
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The ArrowArrayStream PyCapsule of the table."""
+
+class Collection:
+    """Images of many files (core Collection); see omearrow.open_collection."""
+
+    def __len__(self) -> int: ...
+
+    @property
+    def metadata(self) -> ArrowTable:
+        """The metadata table (one row per image) as an ArrowTable."""
+
+    @property
+    def errors(self) -> list[tuple[str, str]]:
+        """Files left out (on_error='skip') as (path, message)."""
+
+    @property
+    def open_bytes_read(self) -> int:
+        """Bytes read while opening (footers and metadata leaves)."""
+
+    def take(self, indices: Sequence[int]) -> Collection:
+        """The images at `indices`, in that order (core Take)."""
+
+    def open_image(self, index: int) -> tuple[Image, list[tuple[str, str]]]:
+        """
+        Opens image `index` reading only its metadata; returns (image, warnings). Releases the GIL.
+        """
+
+    def entry(self, index: int) -> tuple[str, int, str]:
+        """(path or URI, row, record column) of image `index`."""
+
+def open_collection(sources: Sequence[str], column: str | None, on_error: str, parallelism: int) -> Collection:
+    """
+    Opens a collection (core OpenCollection): lists the sources, reads every file's metadata without pixels. Releases the GIL.
+    """
+
+def open_uri(source: str, column: str | None, row: int, image_id: str | None) -> tuple[Image, str, str, list[tuple[str, str]]]:
+    """
+    Opens one image of a path or URI (core OpenPathOrUri), reading only metadata. Returns (image, format, column used, warnings). Releases the GIL.
+    """
+
+def finalize_object_storage() -> None:
+    """
+    Finalizes Arrow's S3 library if it was used (safe to call more than once).
+    """
+
 def crops(image: Image, centers: Annotated[NDArray[numpy.float64], dict(shape=(None, 2))], height: int, width: int, *, t: object, z: object, c: object, dtype: str | None, boundary: str, fill: float, output: str, out: numpy.ndarray | None, warnings: list) -> object:
     """
     Crops of (height, width) around centers[i] = (y, x) from one (t, z): a C-contiguous (N, C, height, width) array (output='numpy') or a DLPackObject (output='dlpack'). With `out` (a writable C-contiguous array of that shape and dtype) the crops are written there and None is returned. Runs without the GIL, in parallel over crops; warnings are appended to `warnings`.
