@@ -52,7 +52,7 @@ fi
 so_version=$("$PYTHON" -c "import pyarrow; print(pyarrow.cpp_build_info.so_version)")
 "$PYTHON" -m auditwheel repair -w "$OUT/wheelhouse" \
   --exclude "libarrow.so.$so_version" --exclude "libparquet.so.$so_version" \
-  --exclude "libarrow_compute.so.$so_version" \
+  --exclude "libarrow_compute.so.$so_version" --exclude "libarrow_s3.so.$so_version" \
   "$OUT"/dist/omearrow-"$VERSION"-*.whl > "$OUT/repair.log" 2>&1 ||
   { cat "$OUT/repair.log"; fail "auditwheel repair"; }
 wheel=$(ls "$OUT"/wheelhouse/omearrow-"$VERSION"-*-manylinux_*.whl) || fail "no manylinux wheel"
