@@ -16,6 +16,7 @@
 
 #include "omearrow/io/dataset_reader.h"
 #include "omearrow/io/page_stream.h"
+#include "omearrow/io/record_leaves.h"
 #include "omearrow/pixel_source.h"
 #include "omearrow/source/record.h"
 #include "omearrow/tensor/dtype.h"
@@ -137,60 +138,8 @@ class FixedBuilder {
   arrow::ListBuilder channel_names_;
 };
 
-bool IsListLike(const arrow::DataType& type) {
-  switch (type.id()) {
-    case arrow::Type::LIST:
-    case arrow::Type::LARGE_LIST:
-    case arrow::Type::FIXED_SIZE_LIST:
-    case arrow::Type::LIST_VIEW:
-    case arrow::Type::LARGE_LIST_VIEW:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsOmeStruct(const arrow::Field& field) {
-  if (field.type()->id() != arrow::Type::STRUCT) return false;
-  const auto& type = static_cast<const arrow::StructType&>(*field.type());
-  return type.GetFieldByName("pixels_meta") != nullptr &&
-         (type.GetFieldByName("planes") != nullptr || type.GetFieldByName("chunks") != nullptr);
-}
-
-void AllLeaves(const parquet::arrow::SchemaField& field, std::vector<int>* out) {
-  if (field.is_leaf()) {
-    out->push_back(field.column_index);
-    return;
-  }
-  for (const auto& child : field.children) AllLeaves(child, out);
-}
-
-// Leaves of a record column other than the pixel payloads planes[*].pixels,
-// chunks[*].pixels and chunks[*].pixel_bytes (the rule io/parquet_source applies).
-// `has_pixel_bytes` says whether chunks[*].pixel_bytes exists (byte chunks).
-void MetadataLeaves(const parquet::arrow::SchemaField& column, std::vector<int>* out,
-                    bool* has_pixel_bytes) {
-  for (const auto& section : column.children) {
-    const std::string& name = section.field->name();
-    const bool payload_section = (name == "planes" || name == "chunks") &&
-                                 IsListLike(*section.field->type()) &&
-                                 section.children.size() == 1 &&
-                                 section.children[0].field->type()->id() == arrow::Type::STRUCT;
-    if (!payload_section) {
-      AllLeaves(section, out);
-      continue;
-    }
-    for (const auto& entry : section.children[0].children) {
-      const std::string& entry_name = entry.field->name();
-      if (entry_name == "pixels") continue;
-      if (entry_name == "pixel_bytes" && name == "chunks" && entry.is_leaf()) {
-        *has_pixel_bytes = true;
-        continue;
-      }
-      AllLeaves(entry, out);
-    }
-  }
-}
+using internal::AppendAllLeaves;
+using internal::IsOmeStruct;
 
 Status EnsureComputeInitialized() {
   static const Status status = arrow::compute::Initialize();
@@ -321,11 +270,13 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
   std::vector<int> leaves;
   std::vector<bool> byte_chunks;
   for (int c : record_columns) {
-    bool has_pixel_bytes = false;
-    MetadataLeaves(fields[static_cast<size_t>(c)], &leaves, &has_pixel_bytes);
-    byte_chunks.push_back(has_pixel_bytes);
+    // The metadata leaves only, by the rule io/parquet_source reads them with.
+    const internal::ColumnLeaves split =
+        internal::CollectLeaves(fields[static_cast<size_t>(c)]);
+    leaves.insert(leaves.end(), split.metadata.begin(), split.metadata.end());
+    byte_chunks.push_back(split.pixel_bytes >= 0);
   }
-  for (int c : other_columns) AllLeaves(fields[static_cast<size_t>(c)], &leaves);
+  for (int c : other_columns) AppendAllLeaves(fields[static_cast<size_t>(c)], &leaves);
   std::sort(leaves.begin(), leaves.end());
   // Row group by row group, so that the reads of one row group's leaves stay close
   // together (remote files: few read-ahead windows, few requests).

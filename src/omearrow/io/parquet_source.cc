@@ -24,6 +24,7 @@
 #include "omearrow/io/file_identity.h"
 #include "omearrow/io/list_page_source.h"
 #include "omearrow/io/page_stream.h"
+#include "omearrow/io/record_leaves.h"
 #include "omearrow/io/row_cache.h"
 #include "omearrow/source/chunk_cache.h"
 #include "omearrow/source/chunk_index.h"
@@ -39,87 +40,9 @@ namespace {
 // its header.
 constexpr int64_t kReadBufferBytes = 4 * 1024;
 
-// Leaf columns of one top-level column, split into pixel leaves and the rest.
-struct ColumnLeaves {
-  std::vector<int> metadata;       // everything but pixel payloads
-  std::vector<int> plane_pixels;   // planes[*].pixels
-  std::vector<int> chunk_pixels;   // chunks[*].pixels (list chunks)
-  int pixel_bytes = -1;            // chunks[*].pixel_bytes (byte chunks)
-
-  // Metadata plus the payload leaves of one encoding, in schema order.
-  std::vector<int> With(const std::vector<int>& payload) const {
-    std::vector<int> out = metadata;
-    out.insert(out.end(), payload.begin(), payload.end());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-};
-
-bool IsListLike(const arrow::DataType& type) {
-  switch (type.id()) {
-    case arrow::Type::LIST:
-    case arrow::Type::LARGE_LIST:
-    case arrow::Type::FIXED_SIZE_LIST:
-    case arrow::Type::LIST_VIEW:
-    case arrow::Type::LARGE_LIST_VIEW:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// What a node below the record column holds, decided by its path from that column.
-enum class LeafKind { kMetadata, kPlanePixels, kChunkPixels, kPixelBytes };
-
-void AddLeaves(const parquet::arrow::SchemaField& field, LeafKind kind, ColumnLeaves* out) {
-  if (field.is_leaf()) {
-    switch (kind) {
-      case LeafKind::kMetadata: out->metadata.push_back(field.column_index); break;
-      case LeafKind::kPlanePixels: out->plane_pixels.push_back(field.column_index); break;
-      case LeafKind::kChunkPixels: out->chunk_pixels.push_back(field.column_index); break;
-      case LeafKind::kPixelBytes: out->pixel_bytes = field.column_index; break;
-    }
-    return;
-  }
-  for (const auto& child : field.children) AddLeaves(child, kind, out);
-}
-
-// Splits the leaves of record column `column` by their full path below it: payloads are
-// exactly planes[*].pixels, chunks[*].pixels and chunks[*].pixel_bytes (a leaf). Names
-// anywhere else, the column's own included, mean nothing: a column called "pixels" or a
-// metadata field called "chunks" is metadata.
-ColumnLeaves CollectLeaves(const parquet::arrow::SchemaField& column) {
-  ColumnLeaves out;
-  for (const auto& section : column.children) {
-    const std::string& name = section.field->name();
-    const bool payload_section = (name == "planes" || name == "chunks") &&
-                                 IsListLike(*section.field->type()) &&
-                                 section.children.size() == 1 &&
-                                 section.children[0].field->type()->id() == arrow::Type::STRUCT;
-    if (!payload_section) {
-      AddLeaves(section, LeafKind::kMetadata, &out);
-      continue;
-    }
-    for (const auto& entry_field : section.children[0].children) {
-      const std::string& entry_name = entry_field.field->name();
-      LeafKind kind = LeafKind::kMetadata;
-      if (entry_name == "pixels") {
-        kind = name == "planes" ? LeafKind::kPlanePixels : LeafKind::kChunkPixels;
-      } else if (entry_name == "pixel_bytes" && name == "chunks" && entry_field.is_leaf()) {
-        kind = LeafKind::kPixelBytes;
-      }
-      AddLeaves(entry_field, kind, &out);
-    }
-  }
-  return out;
-}
-
-bool IsOmeStruct(const arrow::Field& field) {
-  if (field.type()->id() != arrow::Type::STRUCT) return false;
-  const auto& type = static_cast<const arrow::StructType&>(*field.type());
-  return type.GetFieldByName("pixels_meta") != nullptr &&
-         (type.GetFieldByName("planes") != nullptr || type.GetFieldByName("chunks") != nullptr);
-}
+using internal::CollectLeaves;
+using internal::ColumnLeaves;
+using internal::IsOmeStruct;
 
 // The open parquet file, shared by the image's sources; reads are serialized.
 struct ParquetHandle {
