@@ -30,7 +30,14 @@ PreviewOptions ToOptions(int64_t t, std::optional<int64_t> z,
   return options;
 }
 
-nb::bytes ToBytes(arrow::Result<std::string> png) {
+// PreviewPng of an image or a view, run without the GIL, as Python bytes.
+template <typename Source>
+nb::bytes PngWithoutGil(const Source& source, const PreviewOptions& options) {
+  arrow::Result<std::string> png;
+  {
+    nb::gil_scoped_release release;
+    png = PreviewPng(source, options);
+  }
   const std::string& bytes = Unwrap(std::move(png));
   return nb::bytes(bytes.data(), bytes.size());
 }
@@ -42,13 +49,7 @@ void RegisterPreview(nb::module_& m) {
       "preview_png",
       [](const PyImage& image, int64_t t, std::optional<int64_t> z,
          std::optional<std::vector<int64_t>> c, int64_t size, double low, double high) {
-        const PreviewOptions options = ToOptions(t, z, std::move(c), size, low, high);
-        arrow::Result<std::string> png;
-        {
-          nb::gil_scoped_release release;
-          png = PreviewPng(image.image, options);
-        }
-        return ToBytes(std::move(png));
+        return PngWithoutGil(image.image, ToOptions(t, z, std::move(c), size, low, high));
       },
       nb::arg("image"), nb::kw_only(), nb::arg("t"), nb::arg("z").none(),
       nb::arg("c").none(), nb::arg("size"), nb::arg("low"), nb::arg("high"),
@@ -59,13 +60,7 @@ void RegisterPreview(nb::module_& m) {
       "preview_view_png",
       [](const PyView& view, int64_t t, std::optional<int64_t> z,
          std::optional<std::vector<int64_t>> c, int64_t size, double low, double high) {
-        const PreviewOptions options = ToOptions(t, z, std::move(c), size, low, high);
-        arrow::Result<std::string> png;
-        {
-          nb::gil_scoped_release release;
-          png = PreviewPng(view.view, options);
-        }
-        return ToBytes(std::move(png));
+        return PngWithoutGil(view.view, ToOptions(t, z, std::move(c), size, low, high));
       },
       nb::arg("view"), nb::kw_only(), nb::arg("t"), nb::arg("z").none(),
       nb::arg("c").none(), nb::arg("size"), nb::arg("low"), nb::arg("high"),

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include <arrow/status.h>
+#include <parquet/schema.h>
 
 #include "omearrow/io/leaf_pages.h"
 #include "omearrow/source/chunk_cache.h"
@@ -138,13 +139,18 @@ class SharedLeafPages {
 // slot of a non-null entry holds a value.
 class LevelVerifier {
  public:
-  explicit LevelVerifier(const ListRowPlan& plan, int64_t local_row)
+  // `descr`: the pixel leaf (its maximum repetition and definition levels).
+  LevelVerifier(const ListRowPlan& plan, int64_t local_row,
+                const parquet::ColumnDescriptor& descr)
       : plan_(plan),
         row_begin_(plan.row_starts[static_cast<size_t>(local_row)]),
-        row_end_(plan.row_starts[static_cast<size_t>(local_row) + 1]) {}
+        row_end_(plan.row_starts[static_cast<size_t>(local_row) + 1]),
+        max_rep_(descr.max_repetition_level()),
+        max_def_(descr.max_definition_level()) {}
 
-  Status Check(int64_t first, std::span<const int16_t> rep, std::span<const int16_t> def,
-               int16_t max_rep, int16_t max_def) const {
+  Status Check(int64_t first, std::span<const int16_t> rep,
+               std::span<const int16_t> def) const {
+    const int16_t max_rep = max_rep_, max_def = max_def_;
     const int64_t end = first + static_cast<int64_t>(rep.size());
     auto at = [&](std::span<const int16_t> levels, int64_t slot) {
       return levels[static_cast<size_t>(slot - first)];
@@ -214,6 +220,7 @@ class LevelVerifier {
   }
   const ListRowPlan& plan_;
   int64_t row_begin_, row_end_;
+  int16_t max_rep_, max_def_;
 };
 
 // A cache entry: a page's cursor, whose output (charged at its full size) is decoded as
@@ -237,7 +244,7 @@ class ListPageSource final : public PixelSource {
         slot_to_entry_(std::move(slot_to_entry)),
         chunks_(std::move(chunks)),
         index_(std::move(index)),
-        verifier_(p_.plan, p_.local_row),
+        verifier_(p_.plan, p_.local_row, *p_.metadata->schema()->Column(p_.leaf)),
         cache_(p_.cache_bytes) {}
 
   PixelEncoding encoding() const override { return p_.encoding; }
@@ -407,11 +414,9 @@ class ListPageSource final : public PixelSource {
           ARROW_ASSIGN_OR_RAISE(auto cursor, pages.OpenCursor(index, p_.dtype));
           return std::make_shared<CursorBuffer>(std::move(cursor));
         }));
-    const int16_t max_rep = 2;
-    const int16_t max_def = p_.metadata->schema()->Column(p_.leaf)->max_definition_level();
     internal::PageCursor& cursor = static_cast<const CursorBuffer&>(*buffer).cursor();
     ARROW_RETURN_NOT_OK(cursor.DecodeUntil(until, [&](int64_t first, auto rep, auto def) {
-      Status st = verifier_.Check(first, rep, def, max_rep, max_def);
+      Status st = verifier_.Check(first, rep, def);
       if (!st.ok()) layout_mismatch_.store(true);
       return st;
     }));

@@ -99,6 +99,21 @@ ParquetOpenOptions CountingOpen(int64_t row, std::atomic<int64_t>* bytes) {
   return options;
 }
 
+// Writes three random 1x2x4xNxN uint16 images (seeds seed, seed+1, seed+2), one per row
+// group, to `path`; returns their pixels.
+arrow::Result<std::vector<DenseImage>> WriteThreeImages(int64_t n, uint64_t seed,
+                                                        const ParquetWriteOptions& options,
+                                                        const std::string& path) {
+  std::vector<DenseImage> dense;
+  std::vector<std::shared_ptr<const Image>> images;
+  for (uint64_t i = 0; i < 3; ++i) {
+    dense.push_back(MakeRandomImage(1, 2, 4, n, n, DType::kUInt16, seed + i));
+    images.push_back(FromDense(dense.back()));
+  }
+  ARROW_RETURN_NOT_OK(WriteParquet(images, path, options));
+  return dense;
+}
+
 struct RoundTrip {
   const char* name;
   ChunkEncoding encoding;
@@ -164,17 +179,12 @@ TEST(ParquetTest, ReadingAPlaneReadsOnlyItsChunkBytes) {
   // Three images, one per row group. Opening reads metadata only; reading one plane of a
   // byte-chunked image reads at most twice that plane's chunk bytes (here exactly one
   // 1x256x256 chunk, located through the payload length prefixes), never other images'.
-  std::vector<DenseImage> dense;
-  std::vector<std::shared_ptr<const Image>> images;
-  for (int i = 0; i < 3; ++i) {
-    dense.push_back(MakeRandomImage(1, 2, 4, 256, 256, DType::kUInt16, 5 + i));
-    images.push_back(FromDense(dense.back()));
-  }
   ParquetWriteOptions options;
   options.record.chunk_compression = "none";
   options.record.chunk_shape = {1, 256, 256};
   const auto path = (TempDir() / "counting.ome.parquet").string();
-  ASSERT_OK(WriteParquet(images, path, options));
+  std::vector<DenseImage> dense;
+  ASSERT_OK_AND_ASSIGN(dense, WriteThreeImages(256, 5, options, path));
   const int64_t file_size = static_cast<int64_t>(fs::file_size(path));
   std::atomic<int64_t> bytes{0};
   ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, CountingOpen(1, &bytes)));
@@ -253,36 +263,29 @@ TEST(ParquetTest, UntrustedReaderPropertiesAreBoundedByTheFile) {
 
 TEST(ParquetTest, ListRowsAreReadPageByPageNotThroughTheRowCache) {
   auto dense = MakeRandomImage(2, 2, 3, 16, 16, DType::kUInt16, 5);
-  for (const ChunkEncoding encoding : {ChunkEncoding::kList}) {
-    ParquetWriteOptions options;
-    options.record.encoding = encoding;
-    const auto path = (TempDir() / "pages.ome.parquet").string();
-    ASSERT_OK(WriteParquet({FromDense(dense)}, path, options));
-    const int64_t misses = RowCache::Global().misses();
-    for (int i = 0; i < 3; ++i) {
-      ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path));
-      EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(dense));
-    }
-    // No row was decoded whole: every plane came from its pages.
-    EXPECT_EQ(RowCache::Global().misses() - misses, 0);
+  ParquetWriteOptions options;
+  options.record.encoding = ChunkEncoding::kList;
+  const auto path = (TempDir() / "pages.ome.parquet").string();
+  ASSERT_OK(WriteParquet({FromDense(dense)}, path, options));
+  const int64_t misses = RowCache::Global().misses();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path));
+    EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(dense));
   }
+  // No row was decoded whole: every plane came from its pages.
+  EXPECT_EQ(RowCache::Global().misses() - misses, 0);
 }
 
 TEST(ParquetTest, ListPlaneReadsOnlyItsRowsPixelPages) {
   // Three list-encoded images, one per row group. Reading three planes of row 1 reads
   // its payload leaf's page once (plus page headers), never the other rows' pixels nor
   // the duplicate planes leaf.
-  std::vector<DenseImage> dense;
-  std::vector<std::shared_ptr<const Image>> images;
-  for (int i = 0; i < 3; ++i) {
-    dense.push_back(MakeRandomImage(1, 2, 4, 128, 128, DType::kUInt16, 31 + i));
-    images.push_back(FromDense(dense.back()));
-  }
   ParquetWriteOptions options;
   options.record.encoding = ChunkEncoding::kList;
   options.parquet_compression = "zstd";
   const auto path = (TempDir() / "list_counting.ome.parquet").string();
-  ASSERT_OK(WriteParquet(images, path, options));
+  std::vector<DenseImage> dense;
+  ASSERT_OK_AND_ASSIGN(dense, WriteThreeImages(128, 31, options, path));
   std::atomic<int64_t> bytes{0};
   ASSERT_OK_AND_ASSIGN(OpenedImage opened, OpenParquet(path, CountingOpen(1, &bytes)));
   const int64_t metadata_bytes = bytes.load();
