@@ -385,10 +385,12 @@ Status WriteOneRowGroupPerRecord(
                         parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(),
                                                          std::move(out), std::move(properties),
                                                          std::move(arrow_properties)));
+  // Unbuffered row groups: each column chunk's pages go to `out` as soon as the column is
+  // encoded. A buffered row group would hold every column chunk of the image in memory
+  // until the row group ends (a second copy of the pixels).
   for (const auto& record : records) {
-    auto batch = arrow::RecordBatch::Make(schema, record->length(), {record});
-    ARROW_RETURN_NOT_OK(writer->NewBufferedRowGroup());
-    ARROW_RETURN_NOT_OK(writer->WriteRecordBatch(*batch));
+    ARROW_RETURN_NOT_OK(writer->NewRowGroup());
+    ARROW_RETURN_NOT_OK(writer->WriteColumnChunk(*record));
   }
   return writer->Close();
 }
@@ -435,10 +437,11 @@ arrow::Status WriteParquet(const std::vector<std::shared_ptr<const Image>>& imag
     // No dictionary encoding: pixel values (and payloads) gain nothing from it and it
     // slows decoding of list<uint16> pixels several-fold.
     properties.disable_dictionary();
-    if (bytes) {
-      // Payloads are already compressed per chunk; statistics would copy payload bytes.
-      properties.disable_statistics();
-    }
+    // No min/max statistics or level histograms: pixel payloads and pixel lists gain
+    // nothing from them (no reader prunes an image by its pixel range), and for list
+    // pixels they cost a pass over every value and its levels.
+    properties.disable_statistics();
+    properties.set_size_statistics_level(parquet::SizeStatisticsLevel::None);
     parquet::ArrowWriterProperties::Builder arrow_properties;
     arrow_properties.store_schema();
     // Columns are written one after the other: Arrow's parallel column writing (its own
