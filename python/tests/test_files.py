@@ -95,6 +95,30 @@ def test_multi_row_file(tmp_path):
         omearrow.open(path, row=3)
 
 
+@pytest.mark.parametrize("encoding", ["bytes", "list"])
+def test_written_files_keep_statistics_of_metadata_leaves_only(tmp_path, encoding):
+    # Pixel leaves carry no min/max statistics (a pass over every pixel for nothing); the
+    # metadata leaves keep theirs, so readers can prune row groups by id, name or plane.
+    images = [sample_pixels((1, 2, 1, 9, 7), "uint16", seed=20 + i) for i in range(2)]
+    path = tmp_path / f"stats-{encoding}.parquet"
+    omearrow.write_parquet(images, path, encoding=encoding, chunk_shape=(1, 8, 8))
+    metadata = pq.ParquetFile(path).metadata
+    assert metadata.num_row_groups == 2
+    with_stats, pixel_leaves = set(), set()
+    for group in range(metadata.num_row_groups):
+        for index in range(metadata.num_columns):
+            column = metadata.row_group(group).column(index)
+            parts = column.path_in_schema.split(".")
+            if "pixels" in parts or parts[-1] == "pixel_bytes":
+                pixel_leaves.add(column.path_in_schema)
+                assert column.statistics is None or not column.statistics.has_min_max
+            elif column.statistics is not None and column.statistics.has_min_max:
+                with_stats.add(column.path_in_schema)
+    assert pixel_leaves
+    assert "ome_arrow.id" in with_stats
+    assert "ome_arrow.pixels_meta.size_x" in with_stats
+
+
 def test_metadata_properties(tmp_path, pixels):
     path = tmp_path / "meta.ome.parquet"
     record = omearrow.from_numpy(

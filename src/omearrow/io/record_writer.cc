@@ -1,5 +1,6 @@
 #include "omearrow/io/record_writer.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <limits>
@@ -13,6 +14,7 @@
 #include <arrow/table.h>
 #include <arrow/util/compression.h>
 #include <arrow/util/key_value_metadata.h>
+#include <parquet/arrow/schema.h>
 #include <parquet/arrow/writer.h>
 #include <parquet/properties.h>
 
@@ -376,6 +378,27 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
 namespace {
 
 // Writes each record as its own row group, so reading one image touches no other.
+// Turns off min/max statistics for the pixel leaves (`pixel_bytes`, `pixels`) of
+// `schema`, and level histograms everywhere: no reader prunes an image by its pixel range,
+// and for list pixels both cost a pass over every value and its levels. Statistics of the
+// metadata leaves (ids, names, plane indices) stay, for readers that prune row groups.
+Status DisablePixelLeafStatistics(const arrow::Schema& schema,
+                                  const parquet::ArrowWriterProperties& arrow_properties,
+                                  parquet::WriterProperties::Builder& properties) {
+  std::shared_ptr<parquet::SchemaDescriptor> leaves;
+  ARROW_RETURN_NOT_OK(parquet::arrow::ToParquetSchema(&schema, *properties.build(),
+                                                      arrow_properties, &leaves));
+  for (int i = 0; i < leaves->num_columns(); ++i) {
+    const auto path = leaves->Column(i)->path();
+    const auto& names = path->ToDotVector();
+    const bool pixel_leaf = std::find(names.begin(), names.end(), "pixels") != names.end() ||
+                            names.back() == "pixel_bytes";
+    if (pixel_leaf) properties.disable_statistics(path);
+  }
+  properties.set_size_statistics_level(parquet::SizeStatisticsLevel::None);
+  return Status::OK();
+}
+
 Status WriteOneRowGroupPerRecord(
     const std::shared_ptr<arrow::Schema>& schema, const arrow::ArrayVector& records,
     std::shared_ptr<parquet::WriterProperties> properties,
@@ -437,13 +460,11 @@ arrow::Status WriteParquet(const std::vector<std::shared_ptr<const Image>>& imag
     // No dictionary encoding: pixel values (and payloads) gain nothing from it and it
     // slows decoding of list<uint16> pixels several-fold.
     properties.disable_dictionary();
-    // No min/max statistics or level histograms: pixel payloads and pixel lists gain
-    // nothing from them (no reader prunes an image by its pixel range), and for list
-    // pixels they cost a pass over every value and its levels.
-    properties.disable_statistics();
-    properties.set_size_statistics_level(parquet::SizeStatisticsLevel::None);
     parquet::ArrowWriterProperties::Builder arrow_properties;
     arrow_properties.store_schema();
+    const Status pixel_statistics_off =
+        DisablePixelLeafStatistics(*schema, *arrow_properties.build(), properties);
+    if (!pixel_statistics_off.ok()) return pixel_statistics_off.WithMessage(path, ": ", pixel_statistics_off.message());
     // Columns are written one after the other: Arrow's parallel column writing (its own
     // thread pool, uninstrumented) gained little here and trips ThreadSanitizer.
     const Status written = WriteOneRowGroupPerRecord(schema, records, properties.build(),
