@@ -105,7 +105,8 @@ inline ViewOptions ViewOptionsFrom(const uint8_t* data, size_t size) {
   return options;
 }
 
-// Views `image` with options from the input's tail and materializes it (single thread,
+// Views `image` with options from the input's tail and materializes it, then a second
+// view from an earlier window of the tail (single thread,
 // and with several threads when `flags` asks, to cover the banded path).
 inline void ViewAndMaterialize(const std::shared_ptr<const Image>& image, const uint8_t* data,
                                size_t size) {
@@ -118,6 +119,12 @@ inline void ViewAndMaterialize(const std::shared_ptr<const Image>& image, const 
   Warnings warnings;
   auto stored = view->StoredValues(&warnings);
   (void)stored;
+  // A second selection (from an earlier window of the tail) reads other parts of what
+  // the first left decoded, partly decoded or skipped (e.g. planes before a deep one).
+  if (size > 8) {
+    auto second = TensorView::Make(image, ViewOptionsFrom(data, size - 8));
+    if (second.ok()) (void)second->Materialize(MemoryOrder::kContiguous, options);
+  }
 }
 
 }  // namespace omearrow::fuzz

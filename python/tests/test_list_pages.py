@@ -74,6 +74,31 @@ def test_single_row_file_planes_in_any_order(tmp_path, version, dictionary, code
     assert np.array_equal(image.tensor_view(layout="TCZYX").to_numpy(), ARR)
 
 
+DEEP_CASES = list(itertools.product(["1.0", "2.0"], [True, False], ["zstd", "none"]))
+
+
+@pytest.mark.parametrize("version,dictionary,codec", DEEP_CASES)
+def test_deep_planes_first_then_the_skipped_ones(tmp_path, version, dictionary, codec):
+    # Planes of 100x130 values (dictionary-index runs of at most 504 values, so every seek
+    # lands inside a run) in one page: a deep plane is decoded without the values before
+    # it, then the skipped planes, crops of them and the whole image, in a shuffled order.
+    arr = np.random.default_rng(7).integers(0, 3000, size=(1, 2, 6, 100, 130),
+                                            dtype=np.uint16)
+    arr[0, 1, 3] = 5  # one constant plane: a single long RLE run among bit-packed ones
+    rec = from_numpy(arr, dim_order="TCZYX")
+    path = str(tmp_path / "deep.parquet")
+    pq.write_table(pa.table({"image": pa.array([rec.as_py()], type=rec.type)}), path,
+                   data_page_version=version, use_dictionary=dictionary, compression=codec)
+    image = omearrow.open(path, column="image")
+    order = [(1, 5), (1, 3), (0, 2), (1, 4), (0, 0), (1, 0), (0, 5), (0, 1)]
+    for c, z in order:
+        got = image.tensor_view(c=c, z=z, layout="YX").to_numpy()
+        assert np.array_equal(got, arr[0, c, z]), (c, z)
+    crop = image.tensor_view(c=1, z=2, roi=(37, 11, 90, 20), layout="YX").to_numpy()
+    assert np.array_equal(crop, arr[0, 1, 2, 11:31, 37:127])
+    assert np.array_equal(image.tensor_view(layout="TCZYX").to_numpy(), arr)
+
+
 def _read_bytes():
     with open("/proc/self/io") as io:
         for line in io:

@@ -359,7 +359,7 @@ class ListPageSource final : public PixelSource {
       }
       const internal::LeafPage& page = pages->pages()[static_cast<size_t>(index)];
       const int64_t stop = std::min(end, page.first_slot + page.num_slots);
-      ARROW_ASSIGN_OR_RAISE(auto buffer, Page(*pages, index, stop));
+      ARROW_ASSIGN_OR_RAISE(auto buffer, Page(*pages, index, begin, stop));
       auto add = [&](int64_t from, int64_t rows, int64_t cols) {
         const int64_t e = from - base;
         PlaneBlock block;
@@ -405,9 +405,9 @@ class ListPageSource final : public PixelSource {
     return pages_;
   }
 
-  // Page `index` decoded at least up to leaf slot `until`.
+  // Page `index` with leaf slots [from, until) decoded.
   arrow::Result<std::shared_ptr<arrow::Buffer>> Page(const LeafPages& pages, int64_t index,
-                                                     int64_t until) const {
+                                                     int64_t from, int64_t until) const {
     ARROW_ASSIGN_OR_RAISE(
         auto buffer,
         cache_.GetOrDecode(index, [&]() -> arrow::Result<std::shared_ptr<arrow::Buffer>> {
@@ -415,7 +415,7 @@ class ListPageSource final : public PixelSource {
           return std::make_shared<CursorBuffer>(std::move(cursor));
         }));
     internal::PageCursor& cursor = static_cast<const CursorBuffer&>(*buffer).cursor();
-    ARROW_RETURN_NOT_OK(cursor.DecodeUntil(until, [&](int64_t first, auto rep, auto def) {
+    ARROW_RETURN_NOT_OK(cursor.DecodeRange(from, until, [&](int64_t first, auto rep, auto def) {
       Status st = verifier_.Check(first, rep, def);
       if (!st.ok()) layout_mismatch_.store(true);
       return st;

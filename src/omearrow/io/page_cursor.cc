@@ -48,6 +48,11 @@ class ValueStream {
   // converts (a plain C cast); other slots get zero.
   virtual Status Next(int64_t count, std::span<const int16_t> def, int16_t max_def,
                       uint8_t* out) = 0;
+  // Restarts decoding at `data` (`size` bytes holding `values` values; dictionary
+  // indices start with their bit width byte). The dictionary is kept.
+  virtual void Reset(const uint8_t* data, int64_t size, int64_t values) = 0;
+  // Decodes and drops the next `count` values.
+  virtual Status Skip(int64_t count) = 0;
 };
 
 namespace {
@@ -87,17 +92,7 @@ class TypedValueStream final : public ValueStream {
 
   Status Next(int64_t count, std::span<const int16_t> def, int16_t max_def,
               uint8_t* out) override {
-    scratch_.resize(static_cast<size_t>(count));
-    int64_t got = 0;
-    while (got < count) {
-      const int n = decoder_->Decode(scratch_.data() + got, static_cast<int>(count - got));
-      if (n <= 0) break;
-      got += n;
-    }
-    if (got != count) {
-      return Status::Invalid("page's values end ", count - got,
-                             " short of what its levels promise");
-    }
+    ARROW_RETURN_NOT_OK(DecodeToScratch(count));
     const bool dense = count == static_cast<int64_t>(def.size());
     VisitDType(dtype_, [&](auto zero) {
       using Out = decltype(zero);
@@ -115,7 +110,35 @@ class TypedValueStream final : public ValueStream {
     return Status::OK();
   }
 
+  void Reset(const uint8_t* data, int64_t size, int64_t values) override {
+    decoder_->SetData(static_cast<int>(values), data, static_cast<int>(size));
+  }
+
+  Status Skip(int64_t count) override {
+    constexpr int64_t kStep = 64 * 1024;
+    for (int64_t left = count; left > 0; left -= kStep) {
+      ARROW_RETURN_NOT_OK(DecodeToScratch(std::min(left, kStep)));
+    }
+    return Status::OK();
+  }
+
  private:
+  // Decodes the next `count` values into scratch_.
+  Status DecodeToScratch(int64_t count) {
+    scratch_.resize(static_cast<size_t>(count));
+    int64_t got = 0;
+    while (got < count) {
+      const int n = decoder_->Decode(scratch_.data() + got, static_cast<int>(count - got));
+      if (n <= 0) break;
+      got += n;
+    }
+    if (got != count) {
+      return Status::Invalid("page's values end ", count - got,
+                             " short of what its levels promise");
+    }
+    return Status::OK();
+  }
+
   DType dtype_ = DType::kUInt16;
   std::unique_ptr<parquet::TypedDecoder<PT>> decoder_;
   std::vector<T> scratch_;
@@ -264,10 +287,13 @@ arrow::Result<std::shared_ptr<PageCursor>> PageCursor::Make(
                                   descr->physical_type() == parquet::Type::FLOAT
                               ? 4
                               : 8;
+      out->seekable_ = true;
     } else if (dictionary_indices) {
       if (Status st = b->Ensure(values_start + 1); !st.ok()) return fail(st);
       out->bit_width_ = values_start < b->size() ? b->data()[values_start] : 0;
       out->run_position_ = values_start + 1;
+      // Bit widths beyond 32 are not indices parquet can decode; let it say so in order.
+      out->seekable_ = out->bit_width_ <= 32;
     } else {
       // Other encodings are decoded from the whole body.
       if (Status st = b->Ensure(b->size()); !st.ok()) return fail(st);
@@ -277,6 +303,9 @@ arrow::Result<std::shared_ptr<PageCursor>> PageCursor::Make(
                                   b->size() - values_start, n, dtype);
     if (!values.ok()) return fail(values.status());
     out->values_ = std::move(*values);
+    out->descr_ = descr;
+    out->dictionary_ = dictionary;
+    out->dictionary_values_ = dictionary_values;
     const int64_t bytes = static_cast<int64_t>(n) * ItemSize(dtype);
     ARROW_RETURN_NOT_OK(CheckAllocationBytes(bytes, out->label_ + ": decoding a pixel page",
                                              MaxReaderBufferBytes()));
@@ -289,6 +318,37 @@ arrow::Result<std::shared_ptr<PageCursor>> PageCursor::Make(
   return out;
 }
 
+Status PageCursor::WalkRunsLocked(int64_t values) {
+  // The RLE / bit-packed hybrid encoding: a varint header per run; bit-packed runs hold
+  // groups of 8 values, RLE runs one value of ceil(bit width / 8) bytes.
+  while (run_values_ < values && run_position_ < body_->size()) {
+    ARROW_RETURN_NOT_OK(body_->Ensure(run_position_ + 5));
+    uint64_t header = 0;
+    int64_t at = run_position_;
+    int shift = 0;
+    while (at < body_->size() && shift < 35) {
+      const uint8_t byte = body_->data()[at++];
+      header |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      shift += 7;
+      if ((byte & 0x80) == 0) break;
+    }
+    const int64_t count = static_cast<int64_t>(header >> 1);
+    if (count == 0 || shift >= 35) {
+      // Not what a writer emits: decode from the whole body, in order.
+      run_position_ = body_->size();
+      seekable_ = false;
+      break;
+    }
+    const bool bit_packed = (header & 1) != 0;
+    const int64_t run_bytes = bit_packed ? count * bit_width_ : (bit_width_ + 7) / 8;
+    run_starts_.push_back(run_position_);
+    run_first_values_.push_back(run_values_);
+    run_values_ += bit_packed ? count * 8 : count;
+    run_position_ = std::min(body_->size(), at + run_bytes);
+  }
+  return Status::OK();
+}
+
 Status PageCursor::EnsureValuesLocked(int64_t values) {
   constexpr int64_t kLookahead = 64;  // decoders read whole words ahead of their position
   int64_t need = body_->size();
@@ -296,60 +356,112 @@ Status PageCursor::EnsureValuesLocked(int64_t values) {
     need = values_start_ + values * value_width_;
   } else if (value_encoding_ == parquet::Encoding::RLE_DICTIONARY ||
              value_encoding_ == parquet::Encoding::PLAIN_DICTIONARY) {
-    // Walk the RLE / bit-packed run headers (the hybrid encoding's varint headers) until
-    // the runs cover `values`.
-    while (run_values_ < values && run_position_ < body_->size()) {
-      ARROW_RETURN_NOT_OK(body_->Ensure(run_position_ + 5));
-      uint64_t header = 0;
-      int64_t at = run_position_;
-      int shift = 0;
-      while (at < body_->size() && shift < 35) {
-        const uint8_t byte = body_->data()[at++];
-        header |= static_cast<uint64_t>(byte & 0x7f) << shift;
-        shift += 7;
-        if ((byte & 0x80) == 0) break;
-      }
-      const int64_t count = static_cast<int64_t>(header >> 1);
-      if (count == 0 || shift >= 35) {
-        run_position_ = body_->size();  // not what a writer emits: decode from the whole body
-        break;
-      }
-      const bool bit_packed = (header & 1) != 0;
-      const int64_t run_bytes = bit_packed ? count * bit_width_ : (bit_width_ + 7) / 8;
-      run_values_ += bit_packed ? count * 8 : count;
-      run_position_ = std::min(body_->size(), at + run_bytes);
-    }
+    ARROW_RETURN_NOT_OK(WalkRunsLocked(values));
     need = run_position_;
   }
   return body_->Ensure(std::min(body_->size(), need + kLookahead));
 }
 
-Status PageCursor::DecodeUntil(int64_t until, const LevelCheck& check) {
-  const int64_t target = std::min(until - first_slot_, num_slots_);
+Status PageCursor::SeekValuesLocked(int64_t first, int64_t count) {
+  ARROW_RETURN_NOT_OK(EnsureValuesLocked(first + count));
+  if (!seekable_) {
+    // Values in order only: decode (and drop) those before `first`; for an earlier value,
+    // start over from the page's first value.
+    if (first < values_position_ || reading_copy_) {
+      ARROW_ASSIGN_OR_RAISE(values_, MakeValueStream(descr_, value_encoding_, dictionary_.get(),
+                                                     dictionary_values_,
+                                                     body_->data() + values_start_,
+                                                     body_->size() - values_start_,
+                                                     num_slots_, dtype_));
+      values_position_ = 0;
+      reading_copy_ = false;
+    }
+    ARROW_RETURN_NOT_OK(values_->Skip(first - values_position_));
+    values_position_ = first;
+    return Status::OK();
+  }
+  if (first == values_position_ && !reading_copy_) return Status::OK();
+  if (value_encoding_ == parquet::Encoding::PLAIN) {
+    const int64_t at = values_start_ + first * value_width_;
+    if (at > body_->size()) return Status::Invalid("values beyond the page");
+    values_->Reset(body_->data() + at, body_->size() - at, (body_->size() - at) / value_width_);
+    values_position_ = first;
+    return Status::OK();
+  }
+  // Dictionary indices: restart at the run holding `first`, from a copy of the runs up to
+  // the last needed value prefixed by the bit width byte (where parquet reads it).
+  auto run = std::upper_bound(run_first_values_.begin(), run_first_values_.end(), first);
+  if (run == run_first_values_.begin()) return Status::Invalid("values beyond the page");
+  const size_t r = static_cast<size_t>(run - run_first_values_.begin()) - 1;
+  auto last = std::upper_bound(run_first_values_.begin(), run_first_values_.end(),
+                               first + std::max<int64_t>(count, 1) - 1);
+  const size_t end_run = static_cast<size_t>(last - run_first_values_.begin());
+  const int64_t begin_byte = run_starts_[r];
+  const int64_t end_byte = end_run < run_starts_.size() ? run_starts_[end_run] : run_position_;
+  const int64_t end_value = end_run < run_first_values_.size() ? run_first_values_[end_run]
+                                                                : run_values_;
+  constexpr size_t kPadding = 64;  // zeros: decoders read whole words ahead
+  run_copy_.assign(static_cast<size_t>(end_byte - begin_byte) + 1 + kPadding, 0);
+  run_copy_[0] = static_cast<uint8_t>(bit_width_);
+  std::memcpy(run_copy_.data() + 1, body_->data() + begin_byte,
+              static_cast<size_t>(end_byte - begin_byte));
+  values_->Reset(run_copy_.data(), end_byte - begin_byte + 1,
+                 end_value - run_first_values_[r]);
+  reading_copy_ = true;
+  ARROW_RETURN_NOT_OK(values_->Skip(first - run_first_values_[r]));
+  values_position_ = first;
+  return Status::OK();
+}
+
+Status PageCursor::DecodeRange(int64_t from, int64_t until, const LevelCheck& check) {
+  const int64_t end = std::clamp<int64_t>(until - first_slot_, 0, num_slots_);
+  const int64_t begin = std::clamp<int64_t>(from - first_slot_, 0, end);
   std::lock_guard<std::mutex> lock(mutex_);
   ARROW_RETURN_NOT_OK(failure_);
+  auto failed = [&](const Status& st) {
+    failure_ = st.WithMessage(label_, ": ", st.message());
+    return failure_;
+  };
   try {
-    while (decoded_ < target) {
-      Status st = DecodeBatchLocked(std::min(kBatchSlots, target - decoded_), check);
-      if (!st.ok()) {
-        failure_ = st.WithMessage(label_, ": ", st.message());
-        return failure_;
+    while (decoded_ < end) {
+      // Levels before `begin` form batches of their own, so their values can stay undecoded.
+      const int64_t stop = decoded_ < begin ? begin : end;
+      Status st = DecodeLevelsLocked(std::min(kBatchSlots, stop - decoded_), check);
+      if (!st.ok()) return failed(st);
+    }
+    if (begin < end) {
+      // The batches overlapping [begin, end), by their first slots.
+      auto after = [](int64_t slot, const Batch& b) { return slot < b.first_slot; };
+      auto first = std::upper_bound(batches_.begin(), batches_.end(), begin, after) - 1;
+      for (auto batch = first; batch != batches_.end() && batch->first_slot < end; ++batch) {
+        if (batch->values_done) continue;
+        Status st = DecodeValuesLocked(*batch);
+        if (!st.ok()) return failed(st);
       }
     }
   } catch (const std::exception& error) {
     failure_ = Status::IOError(label_, ": ", error.what());
     return failure_;
   }
-  if (decoded_ == num_slots_ && body_ != nullptr) {
-    // Fully decoded: the page's bytes and the decoders are no longer needed.
-    values_.reset();
-    rep_decoder_.reset();
-    def_decoder_.reset();
-    body_.reset();
-    std::vector<int16_t>().swap(rep_);
-    std::vector<int16_t>().swap(def_);
-  }
+  ReleaseIfDoneLocked();
   return Status::OK();
+}
+
+void PageCursor::ReleaseIfDoneLocked() {
+  if (decoded_ != num_slots_ || body_ == nullptr ||
+      batches_with_values_ != static_cast<int64_t>(batches_.size())) {
+    return;
+  }
+  // Fully decoded: the page's bytes and the decoders are no longer needed.
+  values_.reset();
+  rep_decoder_.reset();
+  def_decoder_.reset();
+  body_.reset();
+  std::vector<int16_t>().swap(rep_);
+  std::vector<int16_t>().swap(def_);
+  std::vector<uint8_t>().swap(run_copy_);
+  std::vector<int64_t>().swap(run_starts_);
+  std::vector<int64_t>().swap(run_first_values_);
 }
 
 int64_t PageCursor::decoded_slots() {
@@ -357,19 +469,46 @@ int64_t PageCursor::decoded_slots() {
   return decoded_;
 }
 
-Status PageCursor::DecodeBatchLocked(int64_t count, const LevelCheck& check) {
+int64_t PageCursor::slots_with_values() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return slots_with_values_;
+}
+
+Status PageCursor::DecodeLevelsLocked(int64_t count, const LevelCheck& check) {
   rep_.resize(static_cast<size_t>(count));
   def_.resize(static_cast<size_t>(count));
   ARROW_RETURN_NOT_OK(NextLevels(rep_decoder_.get(), max_rep_, &rep_));
   ARROW_RETURN_NOT_OK(NextLevels(def_decoder_.get(), max_def_, &def_));
   if (max_def_ == 0) std::fill(def_.begin(), def_.end(), max_def_);
   ARROW_RETURN_NOT_OK(check(first_slot_ + decoded_, rep_, def_));
-  const int64_t values = std::count(def_.begin(), def_.end(), max_def_);
-  ARROW_RETURN_NOT_OK(EnsureValuesLocked(values_decoded_ + values));
-  uint8_t* out = output_->mutable_data() + decoded_ * ItemSize(dtype_);
-  ARROW_RETURN_NOT_OK(values_->Next(values, def_, max_def_, out));
-  values_decoded_ += values;
+  Batch batch;
+  batch.first_slot = decoded_;
+  batch.num_slots = count;
+  batch.first_value = batches_.empty()
+                          ? 0
+                          : batches_.back().first_value + batches_.back().num_values;
+  batch.num_values = std::count(def_.begin(), def_.end(), max_def_);
+  if (batch.num_values != count) batch.def = def_;
+  batches_.push_back(std::move(batch));
   decoded_ += count;
+  return Status::OK();
+}
+
+Status PageCursor::DecodeValuesLocked(Batch& batch) {
+  ARROW_RETURN_NOT_OK(SeekValuesLocked(batch.first_value, batch.num_values));
+  ARROW_RETURN_NOT_OK(EnsureValuesLocked(batch.first_value + batch.num_values));
+  uint8_t* out = output_->mutable_data() + batch.first_slot * ItemSize(dtype_);
+  if (batch.def.empty()) {
+    // Every slot has a value: a definition level of max_def each.
+    def_.assign(static_cast<size_t>(batch.num_slots), max_def_);
+    ARROW_RETURN_NOT_OK(values_->Next(batch.num_values, def_, max_def_, out));
+  } else {
+    ARROW_RETURN_NOT_OK(values_->Next(batch.num_values, batch.def, max_def_, out));
+  }
+  values_position_ = batch.first_value + batch.num_values;
+  batch.values_done = true;
+  ++batches_with_values_;
+  slots_with_values_ += batch.num_slots;
   return Status::OK();
 }
 

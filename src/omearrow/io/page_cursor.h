@@ -31,11 +31,15 @@ using LevelCheck = std::function<arrow::Status(int64_t first_slot,
 
 class ValueStream;
 
-// A decompressed data page (v1 or v2) and decoders positioned at its next undecoded
-// slot. DecodeUntil extends the decoded prefix; data() holds one element of the leaf's
-// logical dtype per slot (zero where a slot has no value: a null or empty list).
-// Thread-safe: DecodeUntil serializes callers; slots below a completed DecodeUntil's
-// `until` may be read concurrently. A failed decode fails every later call.
+// A decompressed data page (v1 or v2) with its levels decoded up to a prefix and its
+// values decoded only where callers asked: a plane deep inside a large page costs the
+// levels before it (cheap: long runs) but not their values. data() holds one element of
+// the leaf's logical dtype per slot (zero where a slot has no value: a null or empty list);
+// a slot is valid once a DecodeRange covering it returned OK.
+// Values are located without decoding those before them for PLAIN pages (by offset) and
+// dictionary-index pages (by their run headers); other encodings decode values in order.
+// Thread-safe: DecodeRange serializes callers; slots of a completed DecodeRange may be
+// read concurrently. A failed decode fails every later call.
 class PageCursor {
  public:
   // `header` is the data page as parquet's page reader parsed it (its header fields are
@@ -49,23 +53,41 @@ class PageCursor {
       int64_t first_slot, std::string label);
   ~PageCursor();
 
-  // Decodes slots up to the leaf slot `until` (clamped to the page's end), passing each
-  // batch of levels to `check` before its values are decoded.
-  arrow::Status DecodeUntil(int64_t until, const LevelCheck& check);
+  // Makes leaf slots [from, until) (clamped to the page) valid: decodes levels up to
+  // `until`, passing each batch of levels to `check` before any value is used, and the
+  // values of the batches that overlap the range.
+  arrow::Status DecodeRange(int64_t from, int64_t until, const LevelCheck& check);
 
   int64_t first_slot() const { return first_slot_; }
   int64_t num_slots() const { return num_slots_; }
-  // How many slots, from the page's start, are decoded.
+  // How many slots, from the page's start, have their levels decoded and checked.
   int64_t decoded_slots();
-  // The slot-indexed output: num_slots() × itemsize bytes, of which the decoded prefix
-  // is valid.
+  // How many slots have their values decoded (at most decoded_slots()).
+  int64_t slots_with_values();
+  // The slot-indexed output: num_slots() × itemsize bytes.
   const std::shared_ptr<arrow::Buffer>& output() const { return output_; }
 
  private:
+  // A run of slots whose levels were decoded together, and where its values start.
+  struct Batch {
+    int64_t first_slot = 0;   // from the page's start
+    int64_t num_slots = 0;
+    int64_t first_value = 0;  // index of its first value in the page's value stream
+    int64_t num_values = 0;
+    std::vector<int16_t> def;  // kept only when some slot has no value
+    bool values_done = false;
+  };
+
   PageCursor() = default;
-  arrow::Status DecodeBatchLocked(int64_t count, const LevelCheck& check);
+  arrow::Status DecodeLevelsLocked(int64_t count, const LevelCheck& check);
+  arrow::Status DecodeValuesLocked(Batch& batch);
+  // Positions the value decoder at value `first` of the page, valid for `count` values.
+  arrow::Status SeekValuesLocked(int64_t first, int64_t count);
+  // Walks dictionary-index run headers until they cover `values` values.
+  arrow::Status WalkRunsLocked(int64_t values);
   // Makes the body bytes of the first `values` values available.
   arrow::Status EnsureValuesLocked(int64_t values);
+  void ReleaseIfDoneLocked();
 
   std::string label_;
   DType dtype_ = DType::kUInt16;
@@ -76,21 +98,32 @@ class PageCursor {
   std::shared_ptr<arrow::Buffer> output_;
 
   std::mutex mutex_;
-  int64_t decoded_ = 0;  // slots decoded, from the page's start
+  int64_t decoded_ = 0;  // slots whose levels are decoded, from the page's start
+  int64_t slots_with_values_ = 0;
+  int64_t batches_with_values_ = 0;
   arrow::Status failure_;
-  // Released once the page is decoded to its end.
+  std::vector<Batch> batches_;
+  // Released once every value of the page is decoded.
   std::unique_ptr<PageBody> body_;
   std::unique_ptr<parquet::LevelDecoder> rep_decoder_, def_decoder_;
   std::unique_ptr<ValueStream> values_;
   std::vector<int16_t> rep_, def_;  // one batch of levels
-  int64_t values_decoded_ = 0;
+  int64_t values_position_ = 0;     // the value the decoder will produce next
 
   // Where the values' bytes lie in the body (to decompress only as far as needed).
   parquet::Encoding::type value_encoding_ = parquet::Encoding::PLAIN;
+  bool seekable_ = false;
+  bool reading_copy_ = false;  // the value decoder reads run_copy_, not the body
+  // What restarting the value decoder at the page's first value needs.
+  const parquet::ColumnDescriptor* descr_ = nullptr;
+  std::shared_ptr<arrow::Buffer> dictionary_;
+  int32_t dictionary_values_ = 0;
   int64_t values_start_ = 0;
   int64_t value_width_ = 0;       // PLAIN: bytes per value
   int64_t run_position_ = 0;      // dictionary indices: end of the runs scanned so far
   int64_t run_values_ = 0;        // values those runs hold
+  std::vector<int64_t> run_starts_, run_first_values_;  // each run header's byte and value
+  std::vector<uint8_t> run_copy_;  // a bit width byte and the runs a seek decodes
   int bit_width_ = 0;
 };
 

@@ -369,24 +369,38 @@ TEST(ParquetTest, PageCursorDecodesOnlyAsFarAsAsked) {
     return arrow::Status::OK();
   };
   const int64_t plane = 96 * 96;
-  ASSERT_OK(cursor->DecodeUntil(plane, count));
+  ASSERT_OK(cursor->DecodeRange(0, plane, count));
   EXPECT_EQ(cursor->decoded_slots(), plane);
+  EXPECT_EQ(cursor->slots_with_values(), plane);
   EXPECT_EQ(checked, plane);
   const auto* values = reinterpret_cast<const uint16_t*>(cursor->output()->data());
   EXPECT_EQ(values[plane - 1], dense.At(0, 0, 0, 95, 95));
-  ASSERT_OK(cursor->DecodeUntil(plane / 2, count));  // already decoded: nothing to do
+  ASSERT_OK(cursor->DecodeRange(0, plane / 2, count));  // already decoded: nothing to do
   EXPECT_EQ(checked, plane);
-  ASSERT_OK(cursor->DecodeUntil(4 * plane + 100, count));  // clamped to the page
+  // A deep plane: the levels before it are checked, their values are not decoded.
+  ASSERT_OK(cursor->DecodeRange(3 * plane, 4 * plane + 100, count));  // clamped to the page
   EXPECT_EQ(cursor->decoded_slots(), 4 * plane);
+  EXPECT_EQ(checked, 4 * plane);
+  EXPECT_EQ(cursor->slots_with_values(), 2 * plane);
   EXPECT_EQ(values[3 * plane + 5], dense.At(0, 0, 3, 0, 5));
+  // The skipped planes decode later, in any order.
+  ASSERT_OK(cursor->DecodeRange(2 * plane, 3 * plane, count));
+  ASSERT_OK(cursor->DecodeRange(plane, 2 * plane, count));
+  EXPECT_EQ(cursor->slots_with_values(), 4 * plane);
+  EXPECT_EQ(checked, 4 * plane);
+  for (int64_t z = 0; z < 4; ++z) {
+    for (int64_t i = 0; i < plane; i += 97) {
+      ASSERT_EQ(values[z * plane + i], dense.At(0, 0, z, i / 96, i % 96)) << z << " " << i;
+    }
+  }
   // A failed check fails the cursor for good, naming the page.
   ASSERT_OK_AND_ASSIGN(auto failing, pages->OpenCursor(0, DType::kUInt16));
   auto refuse = [](int64_t first, auto, auto) {
     return first > 0 ? arrow::Status::Invalid("refused") : arrow::Status::OK();
   };
-  EXPECT_OK(failing->DecodeUntil(10, refuse));
-  EXPECT_STATUS_HAS(failing->DecodeUntil(plane, refuse), path + ": pixel page 0: refused");
-  EXPECT_STATUS_HAS(failing->DecodeUntil(plane, count), "refused");
+  EXPECT_OK(failing->DecodeRange(0, 10, refuse));
+  EXPECT_STATUS_HAS(failing->DecodeRange(0, plane, refuse), path + ": pixel page 0: refused");
+  EXPECT_STATUS_HAS(failing->DecodeRange(0, plane, count), "refused");
 }
 
 TEST(ParquetTest, PageTablesOfClosedFilesAreNotKeptForever) {
