@@ -9,7 +9,10 @@ helps):
     for N centers), a NumPy loop slicing an in-memory array, omearrow ``TensorView``
     per crop, the reference ``TensorView`` per crop (crops/s);
   * 64x64 crops from a zstd byte-chunk Parquet file (5 channels), opened per call and
-    opened once.
+    opened once;
+  * permuted and channels-last layouts: ``to_numpy(contiguous=True)`` of a 2x3x8x256x256
+    uint16 record (planes, list chunks of 128x128) in TZCYX, TCZYX and TZYXC, against
+    NumPy's ``copy()`` of the same bytes (what a memcpy costs from Python).
 
     python benchmarks/per_call.py [--quick] [--json-out per_call.json]
 """
@@ -77,6 +80,27 @@ def per_call_cases(args) -> list[dict]:
                                           RefTensorView(record, **kwargs).to_numpy())
             row.update(reference_s=ref, speedup=ref / ours)
         rows.append(row)
+    return rows
+
+
+def layout_cases(args) -> list[dict]:
+    volume = sample_pixels((2, 3, 8, 256, 256), np.uint16, seed=3)
+    records = {
+        "planes": make_record(volume, encoding="planes"),
+        "list chunks 128x128": make_record(volume, encoding="chunks", chunk_shape=(1, 128, 128)),
+    }
+    copy_s = median_seconds(volume.copy, repeat=args.repeat, min_time=args.min_time)
+    rows = [{"case": "NumPy copy() of the same 6 MiB", "seconds": copy_s, "vs_copy": 1.0}]
+    orders = {"TZCYX": (0, 2, 1, 3, 4), "TCZYX": (0, 1, 2, 3, 4), "TZYXC": (0, 2, 3, 4, 1)}
+    for name, record in records.items():
+        for layout, axes in orders.items():
+            def run(record=record, layout=layout) -> np.ndarray:
+                return omearrow.TensorView(record, layout=layout).to_numpy(contiguous=True)
+            np.testing.assert_array_equal(run(), volume.transpose(axes))
+            seconds = median_seconds(run, repeat=max(20, args.repeat // 4),
+                                     min_time=args.min_time)
+            rows.append({"case": f"{layout} contiguous, {name}", "seconds": seconds,
+                         "vs_copy": copy_s / seconds})
     return rows
 
 
@@ -182,6 +206,9 @@ def main() -> int:
         if "reference_s" in row:
             extra = f"  reference {row['reference_s'] * 1e6:9.1f} µs  ({row['speedup']:.0f}x)"
         print(f"{row['case']:<60} {row['omearrow_s'] * 1e6:8.2f} µs{extra}")
+    layouts = layout_cases(args)
+    for row in layouts:
+        print(f"{row['case']:<60} {row['seconds'] * 1e3:8.3f} ms  ({row['vs_copy']:.2f}x of a copy)")
     crops = [] if args.skip_crops else crop_cases(args)
     for row in crops:
         print(f"{row['case']:<75} {row['crops_per_s']:>12,.0f} crops/s")
@@ -190,7 +217,8 @@ def main() -> int:
                 "cpus": os.cpu_count(), "load": os.getloadavg(),
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         with open(args.json_out, "w") as fh:
-            json.dump({"meta": meta, "per_call": per_call, "crops": crops}, fh, indent=2)
+            json.dump({"meta": meta, "per_call": per_call, "layouts": layouts, "crops": crops}, fh,
+                      indent=2)
     return 0
 
 
