@@ -20,8 +20,9 @@ Cases (medians; the OS page cache is warm for every reader alike):
   JUMP crops       every OME column of every row of the bundled JUMP/CytoDataFrame file
                    (72x84 crops): omearrow.open(...).tensor_view().to_numpy() vs the
                    reference's from_ome_parquet + to_numpy.
-  list writer      write_parquet(encoding="list") vs the reference's to_ome_parquet, in
-                   MB of pixels per second.
+  list writer      write_parquet(encoding="list") vs the reference's to_ome_parquet and
+                   vs pyarrow writing the same pixels as two list<uint16> columns (the
+                   floor for any writer on Arrow's Parquet writer), in MB of pixels/s.
 
     python benchmarks/list_pages.py [--repeat N] [--json-out results.json]
 """
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 import omearrow
@@ -141,11 +143,20 @@ def run(args: argparse.Namespace, tmp: str) -> dict[str, Any]:
 
     # List writer throughput.
     record = ref_from_numpy(arr, dim_order="TCZYX")
+    pixels = pa.array([arr.ravel()], type=pa.list_(pa.uint16()))
+    two_lists = pa.table({"planes": pixels, "chunks": pixels})
     writes = {
         "reference to_ome_parquet": lambda: to_ome_parquet(record, files["reference list"]),
         "omearrow list": lambda: omearrow.write_parquet(arr, files["omearrow list"],
                                                         encoding="list"),
         "omearrow bytes (zstd-1)": lambda: omearrow.write_parquet(arr, files["omearrow bytes"]),
+        # The floor for any writer built on Arrow's Parquet writer: the same pixels as the
+        # two list<uint16> columns a list record holds (planes and chunks), no record
+        # structure, zstd, no dictionary or statistics.
+        "pyarrow write_table, two list<uint16> columns of the pixels":
+            lambda: pq.write_table(two_lists, os.path.join(tmp, "two_lists.parquet"),
+                                   compression="zstd", use_dictionary=False,
+                                   write_statistics=False),
     }
     results["writer"] = {}
     for label, write in writes.items():
