@@ -17,7 +17,7 @@ import numpy as np
 from omearrow._plan import (
     Plan,
     Source,
-    open_source,
+    read_source,
     piece_size,
     plan_for,
     source_of,
@@ -40,19 +40,9 @@ def _dask_array() -> Any:
 
 
 def read_block(source: Source, plan: Plan, stacked: bool = False) -> np.ndarray:
-    """One block: the pixels of `plan` from the image at `source` (the task function;
-    errors name the file); with `stacked`, with a leading axis of 1."""
-    try:
-        pixels = plan.read(open_source(source))
-    except Exception as exc:
-        where = f"omearrow block of {source.path} (row {source.row}"
-        where += f", column {source.column!r})" if source.column else ")"
-        message = f"{where}: {exc}"
-        try:
-            error = type(exc)(message)
-        except Exception:
-            error = RuntimeError(message)
-        raise error from None
+    """One block (the task function): the pixels of `plan` from the image at `source`,
+    errors naming the file; with `stacked`, with a leading axis of 1."""
+    pixels = read_source(source, plan)
     return pixels[np.newaxis] if stacked else pixels
 
 

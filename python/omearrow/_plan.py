@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["Plan", "Source", "open_source", "plan_for", "opened_count", "source_of"]
+__all__ = ["Plan", "Source", "open_source", "plan_for", "opened_count", "read_source", "source_of"]
 
 _ENGINE_ARGUMENTS = ("t", "z", "c", "roi", "channel_policy")
 _AXIS = {"T": "T", "C": "C", "Z": "Z", "Y": "Y", "X": "X", "H": "Y", "W": "X"}
@@ -65,6 +65,24 @@ def open_source(source: Source) -> Any:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return image
+
+
+def read_source(source: Source, plan: "Plan", **view: Any) -> np.ndarray:
+    """The pixels of `plan` (with `view` overriding tensor_view arguments) from the
+    image at `source`, opened through ``open_source``; errors name the file."""
+    try:
+        arguments = plan.arguments()
+        arguments.update(view)
+        return open_source(source).tensor_view(**arguments).collect().to_numpy()
+    except Exception as exc:
+        where = f"omearrow: reading {source.path} (row {source.row}"
+        where += f", column {source.column!r})" if source.column else ")"
+        message = f"{where}: {exc}"
+        try:
+            error = type(exc)(message)
+        except Exception:
+            error = RuntimeError(message)
+        raise error from None
 
 
 def opened_count() -> int:
@@ -147,10 +165,6 @@ class Plan:
             roi=(x0, y0, x1 - x0, y1 - y0), layout=self.layout, dtype=self.dtype,
             channel_policy=self.channel_policy,
         )
-
-    def read(self, image: Any) -> np.ndarray:
-        """The pixels of this plan from `image` (an ``OmeImage``)."""
-        return image.tensor_view(**self.arguments()).collect().to_numpy()
 
     def part(self, pieces: dict[str, Any]) -> "Plan":
         """This plan with some axes narrowed (T/C/Z: index tuples; Y/X: ranges)."""
