@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pyarrow.compute as pc
@@ -193,3 +196,27 @@ def test_threaded_scheduler_and_bad_arguments(image_file):
     with pytest.raises(ValueError, match="chunks"):
         image.to_dask(t=0, z=0, chunks=(1, 2))
     assert isinstance(image.to_dask(t=0, z=0, chunks="auto"), da.Array)
+
+
+def test_import_omearrow_imports_no_engine(image_file, plate):
+    """The engines are optional: importing omearrow, opening an image and a collection
+    and reading pixels imports neither dask nor ray (nor torch)."""
+    path, _ = image_file
+    code = textwrap.dedent(f"""
+        import sys
+        import omearrow
+        image = omearrow.open({str(path)!r})
+        image.tensor_view(t=0, z=0).collect().to_numpy()
+        collection = omearrow.open_collection({str(plate.files[0].parent)!r})
+        collection[0].tensor_view().collect().to_numpy()
+        loaded = sorted(m for m in ("dask", "distributed", "ray", "torch")
+                        if m in sys.modules)
+        print("loaded:", loaded)
+        assert not loaded, loaded
+        image.to_dask(t=0, z=0)  # the engine loads when asked for
+        assert "dask" in sys.modules and "ray" not in sys.modules
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "loaded: []" in result.stdout
