@@ -61,6 +61,19 @@ def _tensor_column(arrays: list[np.ndarray]) -> pa.ExtensionArray:
     return ArrowVariableShapedTensorArray.from_numpy(column)
 
 
+def _block(metadata: pa.Table, take: Any, extra: dict[str, Any],
+           tensor: pa.ExtensionArray) -> pa.Table:
+    """The rows `take` of `metadata` (None: all) with `extra` columns and ``tensor``
+    (also when no metadata column is kept)."""
+    columns = {}
+    for name in metadata.column_names:
+        column = metadata.column(name)
+        columns[name] = column if take is None else column.take(take)
+    columns.update(extra)
+    columns["tensor"] = tensor
+    return pa.table(columns)
+
+
 def _tiles_of(plan: Plan, tile: tuple[int, int]) -> int:
     th, tw = tile
     rows = math.ceil((plan.y[1] - plan.y[0]) / th)
@@ -71,7 +84,7 @@ def _tiles_of(plan: Plan, tile: tuple[int, int]) -> int:
 def _read_whole(sources: list[Source], plans: list[Plan],
                 metadata: pa.Table) -> Iterator[pa.Table]:
     arrays = [read_source(s, p) for s, p in zip(sources, plans)]
-    yield metadata.append_column("tensor", _tensor_column(arrays))
+    yield _block(metadata, None, {}, _tensor_column(arrays))
 
 
 def _read_tiles(sources: list[Source], plans: list[Plan], metadata: pa.Table,
@@ -100,10 +113,10 @@ def _read_tiles(sources: list[Source], plans: list[Plan], metadata: pa.Table,
                         origins.append((t, z, y, x))
         if not tiles:
             continue
-        table = metadata.slice(i, 1).take(pa.array(np.zeros(len(tiles), dtype=np.int64)))
-        for name, values in zip(_TILE_COLUMNS, zip(*origins)):
-            table = table.append_column(name, pa.array(values, pa.int64()))
-        yield table.append_column("tensor", _tensor_column(tiles))
+        take = pa.array(np.full(len(tiles), i, dtype=np.int64))
+        extra = {name: pa.array(values, pa.int64())
+                 for name, values in zip(_TILE_COLUMNS, zip(*origins))}
+        yield _block(metadata, take, extra, _tensor_column(tiles))
 
 
 class OmeArrowDatasource(Datasource):
