@@ -231,6 +231,7 @@ def read_ome_arrow(
     dtype: Any = None,
     columns: list[str] | None = None,
     parallelism: int | None = None,
+    concurrency: int | None = None,
     **selection: Any,
 ) -> Dataset:
     """A ``ray.data.Dataset`` of OME-Arrow images (``ds.iter_torch_batches()`` works).
@@ -254,6 +255,8 @@ def read_ome_arrow(
             the pixels alone).
         parallelism: Read tasks wanted (None: Ray's choice); each covers a group of
             consecutive images (Ray's ``override_num_blocks``).
+        concurrency: Read tasks running at once at most (None: as many as Ray has
+            CPUs for).
         **selection: ``t``, ``z``, ``c``, ``roi``, ``channel_policy``.
     """
     if isinstance(source_or_collection, Collection):
@@ -264,4 +267,5 @@ def read_ome_arrow(
         collection = collection.filter(filter)
     datasource = OmeArrowDatasource(collection, tile_size=tile_size, layout=layout,
                                     dtype=dtype, columns=columns, selection=selection)
-    return read_datasource(datasource, override_num_blocks=parallelism)
+    return read_datasource(datasource, override_num_blocks=parallelism,
+                           concurrency=concurrency)
