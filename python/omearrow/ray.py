@@ -83,8 +83,11 @@ def _tiles_of(plan: Plan, tile: tuple[int, int]) -> int:
 
 def _read_whole(sources: list[Source], plans: list[Plan],
                 metadata: pa.Table) -> Iterator[pa.Table]:
-    arrays = [read_source(s, p) for s, p in zip(sources, plans)]
-    yield _block(metadata, None, {}, _tensor_column(arrays))
+    # One block per image: the tensor column wraps the decoded array (no stacking copy).
+    for i, (source, plan) in enumerate(zip(sources, plans)):
+        pixels = np.ascontiguousarray(read_source(source, plan))
+        yield _block(metadata, pa.array([i], pa.int64()), {},
+                     ArrowTensorArray.from_numpy(pixels[np.newaxis]))
 
 
 def _read_tiles(sources: list[Source], plans: list[Plan], metadata: pa.Table,
