@@ -212,6 +212,11 @@ def plan_from_shape(shape: Sequence[int], selection: dict[str, Any], layout: str
         x0, y0, w, h = 0, 0, size_x, size_y
     else:
         x0, y0, w, h = (operator.index(v) for v in roi)
+        if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > size_x or y0 + h > size_y:
+            raise ValueError(
+                f"roi {tuple(roi)} (x, y, w, h) is outside the image's {size_x}x{size_y} "
+                "pixels (X x Y)"
+            )
     axes = {_AXIS[a] for a in layout}
     if "C" not in axes:
         c = c[:1]

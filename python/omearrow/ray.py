@@ -102,6 +102,8 @@ def _read_tiles(sources: list[Source], plans: list[Plan], metadata: pa.Table,
             for z in plan.z:
                 plane = read_source(source, plan, t=[t], z=[z], layout="CYX")
                 if order is None:
+                    if plan.channel_policy == "first":
+                        plane = plane[:1]
                     if plane.shape[0] != 1:
                         raise ValueError(
                             f"{source.path} (row {source.row}): a tile layout without C "

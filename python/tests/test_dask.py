@@ -220,3 +220,20 @@ def test_import_omearrow_imports_no_engine(image_file, plate):
                             timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "loaded: []" in result.stdout
+
+
+def test_dataset_directory_and_tiff(client, tmp_path):
+    rng = np.random.default_rng(11)
+    images = [rng.integers(0, 4000, size=(1, 2, 3, 33, 40), dtype=np.uint16)
+              for _ in range(2)]
+    omearrow.write_dataset(images, tmp_path / "ds", chunk_shape=(1, 1, 2, 16, 16))
+    collection = omearrow.open_collection(str(tmp_path / "ds"))
+    assert len(collection) == 2
+    got = client.compute(collection.to_dask(t=0)).result()
+    for i in range(2):
+        np.testing.assert_array_equal(got[i], images[i][0:1].transpose(0, 2, 1, 3, 4))  # TZCYX
+    tifffile = pytest.importorskip("tifffile")
+    tifffile.imwrite(tmp_path / "plain.tif", images[0][0, :, 0])  # 2 pages: C of Y x X
+    image = omearrow.open(tmp_path / "plain.tif")
+    np.testing.assert_array_equal(client.compute(image.to_dask()).result(),
+                                  image.tensor_view().collect().to_numpy())

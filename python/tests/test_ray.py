@@ -150,3 +150,23 @@ def test_bad_arguments(collection):
         read_ome_arrow(collection, tile_size=(8, 8), layout="TCHW")
     with pytest.raises(ValueError, match="not metadata columns"):
         read_ome_arrow(collection, columns=["nope"])
+
+
+def test_tiles_without_channels_and_images_of_other_sizes(cluster, tmp_path):
+    rng = np.random.default_rng(5)
+    small = rng.integers(0, 255, size=(3, 10, 12), dtype=np.uint8)
+    large = rng.integers(0, 255, size=(3, 17, 9), dtype=np.uint8)
+    omearrow.write_parquet(small, tmp_path / "a.parquet", dim_order="CYX")
+    omearrow.write_parquet(large, tmp_path / "b.parquet", dim_order="CYX")
+    rows = read_ome_arrow(str(tmp_path), tile_size=(8, 8), layout="YX", c=[2, 0],
+                          channel_policy="first", columns=["path"]).take_all()
+    assert len(rows) == 2 * 2 + 3 * 2
+    for r in rows:
+        pixels = small if r["path"].endswith("a.parquet") else large
+        y, x = r["tile_y"], r["tile_x"]
+        np.testing.assert_array_equal(r["tensor"], pixels[2, y:y + 8, x:x + 8])
+    # Whole images of different sizes: a variable-shaped tensor column.
+    whole = read_ome_arrow(str(tmp_path), columns=["path"]).take_all()
+    assert sorted(r["tensor"].shape for r in whole) == [(3, 10, 12), (3, 17, 9)]
+    with pytest.raises(ValueError, match=r"b\.parquet.*roi"):
+        read_ome_arrow(str(tmp_path), roi=(0, 0, 12, 10))  # fits a, not b
