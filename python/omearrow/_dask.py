@@ -10,16 +10,16 @@ Importing this module imports dask; ``import omearrow`` does not.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from omearrow._plan import (
     Plan,
     Source,
-    read_source,
     piece_size,
     plan_for,
+    read_source,
     source_of,
     split_aligned,
     split_sizes,
@@ -88,6 +88,7 @@ def _chunks_of(plan: Plan, pieces: list[list[Any]]) -> tuple[tuple[int, ...], ..
 
 def image_to_dask(image: Any, selection: dict[str, Any], layout: str | None, dtype: Any,
                   chunks: Any) -> Any:
+    _dask_array()  # a clear ImportError without the extra
     from dask.base import tokenize
 
     source = source_of(image)
@@ -104,6 +105,7 @@ _SIZE_COLUMNS = ("size_t", "size_c", "size_z", "size_y", "size_x")
 
 def collection_to_dask(collection: Any, selection: dict[str, Any], layout: str | None,
                        dtype: Any, chunks: Any) -> Any:
+    _dask_array()
     from dask.base import tokenize
 
     n = len(collection)

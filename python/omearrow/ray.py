@@ -27,7 +27,6 @@ from omearrow._plan import (
     read_source,
 )
 
-import ray
 from ray.data import Dataset, read_datasource
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
