@@ -9,6 +9,7 @@ carries a few strings and integers, never pixels.
 
 from __future__ import annotations
 
+import atexit
 import operator
 import threading
 from collections import OrderedDict
@@ -65,6 +66,13 @@ def open_source(source: Source) -> Any:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return image
+
+
+@atexit.register
+def _clear_cache() -> None:
+    """Drops the cached images before the interpreter tears the extension down."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def read_source(source: Source, plan: "Plan", **view: Any) -> np.ndarray:
