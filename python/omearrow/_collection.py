@@ -169,6 +169,30 @@ class Collection:
         ``c``, ``roi``, ``layout``, ``dtype``, ... as ``OmeImage.tensor_view``)."""
         return [image.tensor_view(**selection) for image in self]
 
+    def to_dask(
+        self,
+        *,
+        t: Any = None,
+        z: Any = None,
+        c: Any = None,
+        roi: tuple[int, int, int, int] | None = None,
+        channel_policy: str = "error",
+        layout: str | None = None,
+        dtype: Any = None,
+        chunks: Any = "storage",
+    ) -> Any:
+        """The images stacked on a new leading axis as one ``dask.array.Array`` (needs
+        ``omearrow[dask]``): ``array[i]`` is ``self[i].to_dask(...)`` (see
+        ``OmeImage.to_dask``; ``chunks`` names the image axes, the leading axis has one
+        image per block). Every image must have image 0's sizes and (unless ``dtype``
+        is given) pixel type, checked on the metadata table: otherwise ``ValueError``
+        naming the first that differs (filter the collection first). Only image 0 is
+        opened here; block tasks carry each image's path, column and row."""
+        from omearrow._dask import collection_to_dask
+
+        selection = dict(t=t, z=z, c=c, roi=roi, channel_policy=channel_policy)
+        return collection_to_dask(self, selection, layout, dtype, chunks)
+
     def _tile_items(
         self,
         tile_size: tuple[int, int],

@@ -251,6 +251,39 @@ class OmeImage:
         return LazyTensorView(loader=lambda: self, **view_arguments(locals()))
 
 
+    def to_dask(
+        self,
+        *,
+        t: IndexLike = None,
+        z: IndexLike = None,
+        c: IndexLike = None,
+        roi: Roi | None = None,
+        channel_policy: ChannelPolicy = "error",
+        layout: str | None = None,
+        dtype: np.dtype | None = None,
+        chunks: Any = "storage",
+    ) -> Any:
+        """A ``dask.array.Array`` of this image's selection (needs ``omearrow[dask]``).
+
+        The array equals ``tensor_view(t=..., z=..., c=..., roi=..., layout=...,
+        dtype=...).to_numpy()``. Each block task carries this image's path (or URI),
+        column and row and the block's selection, never pixels: a worker (thread or
+        process, e.g. ``dask.distributed``) opens the image through omearrow once per
+        process and reads only the chunks its blocks touch.
+
+        Args:
+            t, z, c, roi, channel_policy, layout, dtype: As for ``tensor_view``.
+            chunks: ``"storage"`` (default): blocks follow the storage chunks (the
+                record's ``chunk_grid``; whole planes without one); otherwise dask's
+                ``chunks`` for the view's axes (in ``layout`` order), e.g.
+                ``(1, 256, 256)`` or ``"auto"``.
+        """
+        from omearrow._dask import image_to_dask
+
+        selection = dict(t=t, z=z, c=c, roi=roi, channel_policy=channel_policy)
+        return image_to_dask(self, selection, layout, dtype, chunks)
+
+
 def _open(
     path: PathLike, column: str | None, row: int, image_id: str | None, stacklevel: int
 ) -> OmeImage:

@@ -18,8 +18,11 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
+import pytest
+
 HOST = "127.0.0.1"
 REGION = "us-east-1"
+BUCKET = "plates"  # the bucket the `s3` fixture creates
 
 
 def free_port() -> int:
@@ -175,3 +178,40 @@ def s3_uri(path: str, port: int) -> str:
     # A generous request timeout: the moto server is slow on a busy 2-core machine.
     return (f"s3://{path}?endpoint_override={HOST}:{port}&scheme=http&region={REGION}"
             "&request_timeout=60")
+
+
+# --- fixtures (import them into a test module: ``from s3_support import aws_env, s3``) --
+
+
+@pytest.fixture(scope="module")
+def aws_env(tmp_path_factory):
+    """The isolated AWS variables, set in os.environ for the module (processes started
+    meanwhile, e.g. Dask or Ray workers, inherit them)."""
+    tmp = str(tmp_path_factory.mktemp("aws"))
+    env = isolated_aws_env(dict(os.environ), tmp)
+    saved = {k: os.environ.get(k) for k in env if os.environ.get(k) != env[k]}
+    removed = [k for k in ("AWS_SESSION_TOKEN", "AWS_PROFILE") if k in os.environ]
+    saved.update({k: os.environ[k] for k in removed})
+    os.environ.update(env)
+    for k in removed:
+        del os.environ[k]
+    yield env
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def s3(aws_env):
+    """A moto S3 server on 127.0.0.1 behind a counting proxy, with bucket BUCKET:
+    (boto3 client, proxy port, Counter)."""
+    import boto3
+
+    with moto_server(aws_env) as port:
+        with counting_proxy(port) as (proxy_port, counter):
+            client = boto3.client("s3", endpoint_url=f"http://{HOST}:{port}",
+                                  region_name="us-east-1")
+            client.create_bucket(Bucket=BUCKET)
+            yield client, proxy_port, counter

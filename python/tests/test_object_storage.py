@@ -26,43 +26,15 @@ pytest.importorskip("moto")
 
 import omearrow  # noqa: E402
 from collection_support import ENCODINGS, write_plate  # noqa: E402
-from s3_support import (  # noqa: E402
+from s3_support import (  # noqa: E402,F401  (aws_env, s3: the shared fixtures)
+    BUCKET,
     HOST,
-    counting_proxy,
+    aws_env,
     isolated_aws_env,
     moto_server,
+    s3,
     s3_uri,
 )
-
-BUCKET = "plates"
-
-
-@pytest.fixture(scope="module")
-def aws_env(tmp_path_factory):
-    tmp = str(tmp_path_factory.mktemp("aws"))
-    env = isolated_aws_env(dict(os.environ), tmp)
-    saved = {k: os.environ.get(k) for k in env if os.environ.get(k) != env[k]}
-    removed = [k for k in ("AWS_SESSION_TOKEN", "AWS_PROFILE") if k in os.environ]
-    saved.update({k: os.environ[k] for k in removed})
-    os.environ.update(env)
-    for k in removed:
-        del os.environ[k]
-    yield env
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-
-
-@pytest.fixture(scope="module")
-def s3(aws_env):
-    with moto_server(aws_env) as port:
-        with counting_proxy(port) as (proxy_port, counter):
-            client = boto3.client("s3", endpoint_url=f"http://{HOST}:{port}",
-                                  region_name="us-east-1")
-            client.create_bucket(Bucket=BUCKET)
-            yield client, proxy_port, counter
 
 
 def upload(client, local: pathlib.Path, key: str) -> None:
