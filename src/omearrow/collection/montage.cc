@@ -7,11 +7,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
 #include "omearrow/util/parallel.h"
-#include "omearrow/util/png.h"
 #include "omearrow/util/text_raster.h"
 
 namespace omearrow {
@@ -21,28 +21,34 @@ constexpr int64_t kMaxPixels = int64_t{1} << 26;
 
 std::string ScalarText(const arrow::Scalar& scalar) {
   if (!scalar.is_valid) return "\xE2\x80\x93";  // "–"
-  if (scalar.type->id() == arrow::Type::STRING || scalar.type->id() == arrow::Type::LARGE_STRING) {
+  const arrow::Type::type id = scalar.type->id();
+  if (id == arrow::Type::STRING || id == arrow::Type::LARGE_STRING) {
     return std::string(static_cast<const arrow::BaseBinaryScalar&>(scalar).view());
   }
   return scalar.ToString();
 }
 
-// `picture` fitted into a size×size tile: unchanged when its long side is already
-// between size/2 and size (RenderPreview never exceeds size), else enlarged by
-// floor(size / long side) with nearest-neighbour sampling.
+// `picture` fitted into a size×size tile: unchanged when its long side is already `size`
+// (RenderPreview shrinks larger images to that), else enlarged so its long side is
+// `size` (the short side rounded, at least 1) by nearest-neighbour sampling, which
+// keeps pixels sharp.
 RgbImage FitToTile(RgbImage picture, int64_t size) {
   const int64_t long_side = std::max(picture.width, picture.height);
-  const int64_t factor = long_side > 0 ? size / long_side : 1;
-  if (factor <= 1) return picture;
+  if (long_side <= 0 || long_side >= size) return picture;
+  auto scaled = [&](int64_t side) {
+    return std::max<int64_t>(1, (side * size + long_side / 2) / long_side);
+  };
   RgbImage out;
-  out.width = picture.width * factor;
-  out.height = picture.height * factor;
+  out.width = scaled(picture.width);
+  out.height = scaled(picture.height);
   out.pixels.resize(static_cast<size_t>(out.width * out.height * 3));
   for (int64_t y = 0; y < out.height; ++y) {
-    const uint8_t* src_row = picture.pixels.data() + (y / factor) * picture.width * 3;
+    const int64_t src_y = std::min(picture.height - 1, y * picture.height / out.height);
+    const uint8_t* src_row = picture.pixels.data() + src_y * picture.width * 3;
     uint8_t* dst = out.pixels.data() + y * out.width * 3;
     for (int64_t x = 0; x < out.width; ++x) {
-      const uint8_t* src = src_row + (x / factor) * 3;
+      const int64_t src_x = std::min(picture.width - 1, x * picture.width / out.width);
+      const uint8_t* src = src_row + src_x * 3;
       dst[x * 3 + 0] = src[0];
       dst[x * 3 + 1] = src[1];
       dst[x * 3 + 2] = src[2];
@@ -52,12 +58,26 @@ RgbImage FitToTile(RgbImage picture, int64_t size) {
 }
 
 // Copies `tile` into `canvas` centred in the cell at (x, y) of side `size`.
-void PlaceTile(const RgbImage& tile, int64_t x, int64_t y, int64_t size, RgbImage* canvas) {
+void PlaceTile(const RgbImage& tile, int64_t x, int64_t y, int64_t size,
+               RgbImage* canvas) {
   const int64_t left = x + (size - tile.width) / 2;
   const int64_t top = y + (size - tile.height) / 2;
   for (int64_t row = 0; row < tile.height; ++row) {
     std::copy_n(tile.pixels.data() + row * tile.width * 3, tile.width * 3,
                 canvas->pixels.data() + ((top + row) * canvas->width + left) * 3);
+  }
+}
+
+// Fills the cell at (x, y) with kMontageFailed and draws its diagonals.
+void PlaceFailedTile(int64_t x, int64_t y, int64_t size, RgbImage* canvas) {
+  const int64_t thickness = std::max<int64_t>(1, size / 48);
+  for (int64_t row = 0; row < size; ++row) {
+    for (int64_t col = 0; col < size; ++col) {
+      const bool cross = std::abs(row - col) < thickness ||
+                         std::abs(row - (size - 1 - col)) < thickness;
+      std::copy_n(cross ? kMontageFailedCross : kMontageFailed, 3,
+                  canvas->pixels.data() + ((y + row) * canvas->width + x + col) * 3);
+    }
   }
 }
 
@@ -72,8 +92,8 @@ void PlaceText(const TextBitmap& text, int64_t x, int64_t y, int64_t width,
       if (alpha == 0) continue;
       uint8_t* dst = canvas->pixels.data() + ((y + row) * canvas->width + left + col) * 3;
       for (int k = 0; k < 3; ++k) {
-        dst[k] = static_cast<uint8_t>((kMontageInk[k] * alpha + dst[k] * (255 - alpha) + 127) /
-                                      255);
+        const int mixed = kMontageInk[k] * alpha + dst[k] * (255 - alpha);
+        dst[k] = static_cast<uint8_t>((mixed + 127) / 255);
       }
     }
   }
@@ -81,9 +101,8 @@ void PlaceText(const TextBitmap& text, int64_t x, int64_t y, int64_t width,
 
 }  // namespace
 
-arrow::Result<std::vector<std::string>> MontageCaptions(const Collection& collection,
-                                                        const std::vector<std::string>& by,
-                                                        int64_t count) {
+arrow::Result<std::vector<std::string>> MontageCaptions(
+    const Collection& collection, const std::vector<std::string>& by, int64_t count) {
   const auto& table = collection.metadata();
   auto column_or_error = [&](const std::string& name)
       -> arrow::Result<std::shared_ptr<arrow::ChunkedArray>> {
@@ -136,7 +155,8 @@ arrow::Result<MontageLayout> PlanMontage(int64_t collection_size,
     return arrow::Status::Invalid("montage: n must be at least 1, got ", options.n);
   }
   if (options.size < 16 || options.size > 4096) {
-    return arrow::Status::Invalid("montage: size must be in 16..4096, got ", options.size);
+    return arrow::Status::Invalid("montage: size must be in 16..4096, got ",
+                                  options.size);
   }
   if (options.columns.has_value() && *options.columns < 1) {
     return arrow::Status::Invalid("montage: columns must be at least 1, got ",
@@ -157,7 +177,8 @@ arrow::Result<MontageLayout> PlanMontage(int64_t collection_size,
   // count ≤ collection size and size ≤ 4096 keep these products far from overflow
   // until the pixel check (each factor < 2^40).
   layout.width = layout.columns * (layout.size + layout.gap) + layout.gap;
-  layout.height = layout.rows * (layout.size + layout.caption_height + layout.gap) + layout.gap;
+  layout.height =
+      layout.rows * (layout.size + layout.caption_height + layout.gap) + layout.gap;
   if (layout.width > kMaxPixels || layout.height > kMaxPixels ||
       layout.width * layout.height > kMaxPixels) {
     return arrow::Status::Invalid("montage: ", layout.count, " tiles of ", layout.size,
@@ -168,8 +189,8 @@ arrow::Result<MontageLayout> PlanMontage(int64_t collection_size,
   return layout;
 }
 
-arrow::Result<RgbImage> RenderMontage(const Collection& collection,
-                                      const MontageOptions& options) {
+arrow::Result<Montage> RenderMontage(const Collection& collection,
+                                     const MontageOptions& options) {
   // The font first: a missing font fails before any pixel is read.
   std::unique_ptr<TextRenderer> text;
   if (options.captions) {
@@ -185,10 +206,12 @@ arrow::Result<RgbImage> RenderMontage(const Collection& collection,
       PlanMontage(collection.size(), options, text ? text->line_height() : 0));
   std::vector<std::string> captions;
   if (options.captions) {
-    ARROW_ASSIGN_OR_RAISE(captions, MontageCaptions(collection, options.by, layout.count));
+    ARROW_ASSIGN_OR_RAISE(captions,
+                          MontageCaptions(collection, options.by, layout.count));
   }
 
-  RgbImage canvas;
+  Montage montage;
+  RgbImage& canvas = montage.picture;
   canvas.width = layout.width;
   canvas.height = layout.height;
   canvas.pixels.resize(static_cast<size_t>(canvas.width * canvas.height * 3));
@@ -198,7 +221,9 @@ arrow::Result<RgbImage> RenderMontage(const Collection& collection,
 
   PreviewOptions preview = options.preview;
   preview.size = layout.size;
-  // Each task writes only its own cell of the canvas.
+  // Each task writes only its own cell of the canvas and its own status; the error
+  // reported is the lowest failing image's, whatever the threads' timing.
+  std::vector<arrow::Status> failures(static_cast<size_t>(layout.count));
   ARROW_RETURN_NOT_OK(ParallelFor(
       layout.count, options.parallelism, [&](int64_t i) -> arrow::Status {
         auto tile = [&]() -> arrow::Result<RgbImage> {
@@ -207,13 +232,21 @@ arrow::Result<RgbImage> RenderMontage(const Collection& collection,
           return FitToTile(std::move(picture), layout.size);
         }();
         if (!tile.ok()) {
-          return tile.status().WithMessage("montage: image ", i, " (", collection.path(i),
-                                           " row ", collection.row(i), "): ",
-                                           tile.status().message());
+          failures[static_cast<size_t>(i)] = tile.status().WithMessage(
+              "montage: image ", i, " (", collection.path(i), " row ", collection.row(i),
+              "): ", tile.status().message());
+          return arrow::Status::OK();
         }
         PlaceTile(*tile, layout.cell_x(i), layout.cell_y(i), layout.size, &canvas);
         return arrow::Status::OK();
       }));
+  for (int64_t i = 0; i < layout.count; ++i) {
+    const arrow::Status& failure = failures[static_cast<size_t>(i)];
+    if (failure.ok()) continue;
+    if (options.on_error == OnError::kRaise) return failure;
+    PlaceFailedTile(layout.cell_x(i), layout.cell_y(i), layout.size, &canvas);
+    montage.failures.push_back(MontageFailure{i, failure.message()});
+  }
 
   for (int64_t i = 0; i < static_cast<int64_t>(captions.size()); ++i) {
     ARROW_ASSIGN_OR_RAISE(TextBitmap bitmap,
@@ -221,13 +254,7 @@ arrow::Result<RgbImage> RenderMontage(const Collection& collection,
     PlaceText(bitmap, layout.cell_x(i), layout.cell_y(i) + layout.size + layout.gap / 2,
               layout.size, &canvas);
   }
-  return canvas;
-}
-
-arrow::Result<std::string> MontagePng(const Collection& collection,
-                                      const MontageOptions& options) {
-  ARROW_ASSIGN_OR_RAISE(RgbImage picture, RenderMontage(collection, options));
-  return EncodePngRgb8(picture.pixels, picture.width, picture.height);
+  return montage;
 }
 
 }  // namespace omearrow

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "omearrow/collection/filter.h"
 #include "omearrow/testing/gtest_util.h"
 #include "omearrow/testing/record_builder.h"
 
@@ -54,14 +55,14 @@ fs::path FreshDir(const std::string& name) {
 
 // One file, one image per entry of `lit`, with Metadata_Well ("A01", "A02", ...) and
 // Metadata_Site (0, 1, ...) beside the record column.
-arrow::Status WritePlate(const fs::path& path, const std::vector<int>& lit, int64_t size_y,
-                         int64_t size_x) {
+arrow::Status WritePlate(const fs::path& path, const std::vector<int>& lit,
+                         int64_t size_y, int64_t size_x) {
   std::vector<std::shared_ptr<arrow::Array>> records;
   arrow::StringBuilder wells;
   arrow::Int32Builder sites;
   for (size_t i = 0; i < lit.size(); ++i) {
-    ARROW_ASSIGN_OR_RAISE(auto record,
-                          BuildRecord(TwoChannelImage(lit[i], size_y, size_x), RecordSpec{}));
+    const DenseImage dense = TwoChannelImage(lit[i], size_y, size_x);
+    ARROW_ASSIGN_OR_RAISE(auto record, BuildRecord(dense, RecordSpec{}));
     records.push_back(record);
     ARROW_RETURN_NOT_OK(wells.Append("A0" + std::to_string(i + 1)));
     ARROW_RETURN_NOT_OK(sites.Append(static_cast<int32_t>(i)));
@@ -87,6 +88,16 @@ Collection OpenPlate(const std::string& name, int64_t size_y = 24, int64_t size_
   auto collection = OpenCollection({path.string()});
   EXPECT_TRUE(collection.ok()) << collection.status().ToString();
   return *collection;
+}
+
+// RenderMontage's picture; any placeholder tile is an error here.
+arrow::Result<RgbImage> Render(const Collection& collection,
+                               const MontageOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(Montage montage, RenderMontage(collection, options));
+  if (!montage.failures.empty()) {
+    return arrow::Status::Invalid("unexpected failure: ", montage.failures[0].message);
+  }
+  return std::move(montage.picture);
 }
 
 std::array<int, 3> Pixel(const RgbImage& picture, int64_t x, int64_t y) {
@@ -119,7 +130,7 @@ TEST(Montage, GridTilesAndCaptions) {
   Collection plate = OpenPlate("grid", 60, 64);  // fills 64-pixel tiles unscaled
   MontageOptions options;
   options.size = 64;
-  ASSERT_OK_AND_ASSIGN(RgbImage picture, RenderMontage(plate, options));
+  ASSERT_OK_AND_ASSIGN(RgbImage picture, Render(plate, options));
   ASSERT_OK_AND_ASSIGN(MontageLayout layout, PlanMontage(5, options, 15));
   // 5 images → 3 columns × 2 rows.
   EXPECT_EQ(layout.columns, 3);
@@ -147,28 +158,28 @@ TEST(Montage, GridTilesAndCaptions) {
   }
   // Without captions: no bands.
   options.captions = false;
-  ASSERT_OK_AND_ASSIGN(RgbImage bare, RenderMontage(plate, options));
+  ASSERT_OK_AND_ASSIGN(RgbImage bare, Render(plate, options));
   EXPECT_EQ(bare.height, 2 * 64 + 3 * layout.gap);
   EXPECT_EQ(bare.width, picture.width);
 }
 
-TEST(Montage, SmallImagesAreEnlargedByAWholeFactor) {
+TEST(Montage, SmallImagesAreEnlargedToFillTheTile) {
   Collection plate = OpenPlate("enlarge", 24, 20);
   MontageOptions options;
   options.size = 64;
   options.n = 1;
   options.captions = false;
-  ASSERT_OK_AND_ASSIGN(RgbImage picture, RenderMontage(plate, options));
+  ASSERT_OK_AND_ASSIGN(RgbImage picture, Render(plate, options));
   ASSERT_OK_AND_ASSIGN(MontageLayout layout, PlanMontage(5, options, 0));
   EXPECT_EQ(layout.count, 1);
   EXPECT_EQ(picture.width, 64 + 2 * layout.gap);
-  // 24×20 × floor(64/24)=2 → 48×40, centred: x from 12, y from 8.
-  const int64_t x0 = layout.gap + 12, y0 = layout.gap + 8;
+  // 24 tall × 20 wide → 64 × round(20·64/24) = 53 wide, centred: x from 5, y from 0.
+  const int64_t x0 = layout.gap + 5, y0 = layout.gap;
   EXPECT_EQ(Pixel(picture, x0, y0), Expected(kRed));
-  EXPECT_EQ(Pixel(picture, x0 + 39, y0 + 47), Expected(kRed));
+  EXPECT_EQ(Pixel(picture, x0 + 52, y0 + 63), Expected(kRed));
   EXPECT_EQ(Pixel(picture, x0 - 1, y0), kBackground);
-  EXPECT_EQ(Pixel(picture, x0 + 40, y0), kBackground);
-  EXPECT_EQ(Pixel(picture, x0, y0 + 48), kBackground);
+  EXPECT_EQ(Pixel(picture, x0 + 53, y0), kBackground);
+  EXPECT_EQ(Pixel(picture, x0, y0 + 64), kBackground);
 }
 
 TEST(Montage, LargeImagesAreShrunkToTheTile) {
@@ -178,7 +189,7 @@ TEST(Montage, LargeImagesAreShrunkToTheTile) {
   options.n = 2;
   options.columns = 1;
   options.captions = false;
-  ASSERT_OK_AND_ASSIGN(RgbImage picture, RenderMontage(plate, options));
+  ASSERT_OK_AND_ASSIGN(RgbImage picture, Render(plate, options));
   ASSERT_OK_AND_ASSIGN(MontageLayout layout, PlanMontage(5, options, 0));
   EXPECT_EQ(layout.columns, 1);
   EXPECT_EQ(layout.rows, 2);
@@ -206,9 +217,9 @@ TEST(Montage, CaptionsFromMetadata) {
   MontageOptions options;
   options.size = 64;
   options.n = 1;
-  ASSERT_OK_AND_ASSIGN(RgbImage named, RenderMontage(plate, options));
+  ASSERT_OK_AND_ASSIGN(RgbImage named, Render(plate, options));
   options.by = {"Metadata_Well"};
-  ASSERT_OK_AND_ASSIGN(RgbImage welled, RenderMontage(plate, options));
+  ASSERT_OK_AND_ASSIGN(RgbImage welled, Render(plate, options));
   EXPECT_EQ(named.width, welled.width);
   EXPECT_NE(named.pixels, welled.pixels);
   options.by = {"nope"};
@@ -220,11 +231,11 @@ TEST(Montage, ParallelEqualsSerialAndPngDecodes) {
   MontageOptions options;
   options.size = 32;
   options.parallelism = 1;
-  ASSERT_OK_AND_ASSIGN(RgbImage serial, RenderMontage(plate, options));
+  ASSERT_OK_AND_ASSIGN(RgbImage serial, Render(plate, options));
   options.parallelism = 4;
-  ASSERT_OK_AND_ASSIGN(RgbImage parallel, RenderMontage(plate, options));
+  ASSERT_OK_AND_ASSIGN(RgbImage parallel, Render(plate, options));
   EXPECT_EQ(serial.pixels, parallel.pixels);
-  ASSERT_OK_AND_ASSIGN(std::string png, MontagePng(plate, options));
+  ASSERT_OK_AND_ASSIGN(std::string png, EncodePng(parallel));
   png_image image;
   std::memset(&image, 0, sizeof(image));
   image.version = PNG_IMAGE_VERSION;
@@ -284,9 +295,61 @@ TEST(Montage, UnreadableImageNamesItsFile) {
   options.captions = false;
   auto result = RenderMontage(plate, options);
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find("montage: image 1 (" + (dir / "b.parquet").string()),
-            std::string::npos)
+  const std::string named = "montage: image 1 (" + (dir / "b.parquet").string();
+  EXPECT_NE(result.status().message().find(named), std::string::npos)
       << result.status().message();
+  // Skipped: image 0 is drawn, image 1 is a crossed placeholder and reported.
+  options.on_error = OnError::kSkip;
+  options.size = 64;
+  ASSERT_OK_AND_ASSIGN(Montage montage, RenderMontage(plate, options));
+  ASSERT_EQ(montage.failures.size(), 1u);
+  EXPECT_EQ(montage.failures[0].index, 1);
+  EXPECT_EQ(montage.failures[0].message.rfind(named, 0), 0u) << montage.failures[0].message;
+  ASSERT_OK_AND_ASSIGN(MontageLayout layout, PlanMontage(2, options, 0));
+  const RgbImage& picture = montage.picture;
+  const std::array<int, 3> failed = {kMontageFailed[0], kMontageFailed[1],
+                                     kMontageFailed[2]};
+  const std::array<int, 3> cross = {kMontageFailedCross[0], kMontageFailedCross[1],
+                                    kMontageFailedCross[2]};
+  const int64_t x1 = layout.cell_x(1), y1 = layout.cell_y(1);
+  EXPECT_EQ(Pixel(picture, layout.cell_x(0) + 32, layout.cell_y(0) + 32), Expected(kRed));
+  EXPECT_EQ(Pixel(picture, x1 + 10, y1 + 30), failed);
+  EXPECT_EQ(Pixel(picture, x1 + 10, y1 + 10), cross);
+  EXPECT_EQ(Pixel(picture, x1 + 10, y1 + 53), cross);
+  EXPECT_EQ(Pixel(picture, x1 + 63, y1 + 63), cross);
+}
+
+// The CLI's flow: a filter (with an `in` list) picks the images, the montage shows them.
+TEST(Montage, OfAFilteredCollection) {
+  Collection plate = OpenPlate("filtered", 60, 64);
+  ASSERT_OK_AND_ASSIGN(auto expr, ParseFilter("Metadata_Well in ('A02', \"A04\")"));
+  ASSERT_OK_AND_ASSIGN(Collection picked, plate.Filter(expr));
+  ASSERT_EQ(picked.size(), 2);
+  ASSERT_OK_AND_ASSIGN(auto wells, MontageCaptions(picked, {"Metadata_Well"}, 2));
+  EXPECT_EQ(wells, (std::vector<std::string>{"A02", "A04"}));
+  MontageOptions options;
+  options.size = 64;
+  options.captions = false;
+  ASSERT_OK_AND_ASSIGN(RgbImage picture, Render(picked, options));
+  ASSERT_OK_AND_ASSIGN(MontageLayout layout, PlanMontage(2, options, 0));
+  EXPECT_EQ(layout.columns, 2);
+  EXPECT_EQ(Pixel(picture, layout.gap + 32, layout.gap + 32), Expected(kGreen));
+  EXPECT_EQ(Pixel(picture, 2 * layout.gap + 64 + 32, layout.gap + 32), Expected(kNone));
+  // `in` with numbers, combined with `and`; one value; bad lists name the filter.
+  ASSERT_OK_AND_ASSIGN(expr, ParseFilter("Metadata_Site in (0, 4, 9) and size_c == 2"));
+  ASSERT_OK_AND_ASSIGN(picked, plate.Filter(expr));
+  EXPECT_EQ(picked.size(), 2);
+  ASSERT_OK_AND_ASSIGN(expr, ParseFilter("not Metadata_Well in ('A01')"));
+  ASSERT_OK_AND_ASSIGN(picked, plate.Filter(expr));
+  EXPECT_EQ(picked.size(), 4);
+  for (const char* bad : {"Metadata_Well in 'A01'", "Metadata_Well in ('A01'",
+                          "Metadata_Well in ()", "Metadata_Well in ('A01',)"}) {
+    auto parsed = ParseFilter(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.status().message().find(std::string("filter '") + bad + "'"),
+              std::string::npos)
+        << parsed.status().message();
+  }
 }
 
 }  // namespace

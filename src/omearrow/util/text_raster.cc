@@ -62,8 +62,8 @@ std::u32string DecodeUtf8(std::string_view utf8) {
   return out;
 }
 
-arrow::Result<std::unique_ptr<TextRenderer>> TextRenderer::Open(const std::string& font_path,
-                                                                int pixel_height) {
+arrow::Result<std::unique_ptr<TextRenderer>> TextRenderer::Open(
+    const std::string& font_path, int pixel_height) {
   if (pixel_height < 4 || pixel_height > 512) {
     return arrow::Status::Invalid("text: font pixel height must be in 4..512, got ",
                                   pixel_height);
@@ -104,8 +104,8 @@ int64_t TextRenderer::Advance(char32_t previous, char32_t code) const {
   int64_t advance = Pixels(face_->glyph->advance.x);
   if (previous != 0 && FT_HAS_KERNING(face_)) {
     FT_Vector delta{0, 0};
-    if (FT_Get_Kerning(face_, FT_Get_Char_Index(face_, previous), index, FT_KERNING_DEFAULT,
-                       &delta) == 0) {
+    const FT_UInt left = FT_Get_Char_Index(face_, previous);
+    if (FT_Get_Kerning(face_, left, index, FT_KERNING_DEFAULT, &delta) == 0) {
       advance += Pixels(delta.x);
     }
   }

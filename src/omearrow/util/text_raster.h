@@ -3,8 +3,8 @@
 // DejaVu Sans from fonts-dejavu-core).
 //
 // Why FreeType and a font file rather than a built-in bitmap font: image names and
-// metadata values are arbitrary Unicode (µ, accents, CJK plate names), and FreeType renders
-// any glyph the font has, antialiased and kerned, at the size the tile needs. Fonts are
+// metadata values are arbitrary Unicode (µ, accents, CJK plate names), and FreeType
+// renders any glyph the font has, antialiased and kerned, at the size the tile needs. Fonts are
 // located by a fixed search (below) rather than fontconfig, whose configuration files do
 // not travel with a binary wheel; OMEARROW_FONT points at any other font.
 #pragma once
@@ -44,9 +44,9 @@ class TextRenderer {
   // Height of every bitmap Render returns (ascender to descender), in pixels.
   int64_t line_height() const { return ascender_ - descender_; }
 
-  // Renders `utf8` on one line. When it is wider than `max_width` (≥ 1) pixels its end is
-  // cut and replaced by "…" so it fits. Invalid UTF-8 bytes show as U+FFFD; characters the
-  // font lacks show as its missing-glyph box. Never wider than max_width.
+  // Renders `utf8` on one line. When it is wider than `max_width` (≥ 1) pixels its end
+  // is cut and replaced by "…" so it fits. Invalid UTF-8 bytes show as U+FFFD;
+  // characters the font lacks show as its missing-glyph box. Never wider than max_width.
   arrow::Result<TextBitmap> Render(std::string_view utf8, int64_t max_width) const;
 
  private:

@@ -63,7 +63,8 @@ TEST(TextRaster, LargerSizeGivesLargerText) {
 TEST(TextRaster, TooLongTextIsCutWithAnEllipsis) {
   auto renderer = OpenDefault(12);
   ASSERT_NE(renderer, nullptr);
-  const std::string name = "Image_FileName_OrigAGP_original_ba746fde811b47739bc5e5450afb911e";
+  const std::string name =
+      "Image_FileName_OrigAGP_original_ba746fde811b47739bc5e5450afb911e";
   ASSERT_OK_AND_ASSIGN(TextBitmap full, renderer->Render(name, 100000));
   ASSERT_GT(full.width, 100);
   ASSERT_OK_AND_ASSIGN(TextBitmap cut, renderer->Render(name, 100));
