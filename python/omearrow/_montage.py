@@ -130,8 +130,8 @@ def _cell(value: Any) -> str:
         text = "—"
     else:
         text = str(value)
-    if len(text) > 40:
-        text = text[:39] + "…"
+    if len(text) > 40:  # keep both ends: paths and names differ at their ends
+        text = text[:14] + "…" + text[-25:]
     return html.escape(text)
 
 

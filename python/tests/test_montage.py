@@ -169,6 +169,17 @@ def test_unreadable_images_raise_or_become_crossed_tiles(tmp_path):
     assert failed is not None and failed[1] > box(rgb, TINTS[0])[3]
 
 
+def test_captions_need_a_font_and_no_captions_need_none(plate, monkeypatch):
+    monkeypatch.setenv("OMEARROW_FONT", "/nonexistent/caption-font.ttf")
+    with pytest.raises(OSError, match="OMEARROW_FONT=/nonexistent/caption-font.ttf"):
+        plate.montage()
+    rgb = decode(plate.montage(captions=False, size=32))
+    assert all(box(rgb, tint) is not None for tint in TINTS)
+    # The HTML repr still shows the table and says why there is no montage.
+    page = plate._repr_html_()
+    assert "montage failed" in page and "OMEARROW_FONT" in page and "<td>B01</td>" in page
+
+
 def test_parallel_equals_serial(plate):
     assert plate.montage(size=48, parallelism=1) == plate.montage(size=48, parallelism=4)
 
@@ -197,6 +208,10 @@ def test_html_repr_of_many_images_shows_the_first_rows(tmp_path):
     page = many._repr_html_()
     assert "<td>B05</td>" in page and "<td>B06</td>" not in page
     assert "7 more rows" in page
+    # Long cells keep both ends (the file name of a long path).
+    path = str(tmp_path / "many.parquet")
+    assert len(path) > 40
+    assert f"<td>{path[:14]}…{path[-25:]}</td>" in page
 
 
 def cells(rgb: np.ndarray, count: int, size: int, columns: int) -> list[np.ndarray]:

@@ -152,7 +152,11 @@ arrow::Result<TextBitmap> TextRenderer::Render(std::string_view utf8,
     for (int64_t row = 0; row < static_cast<int64_t>(bitmap.rows); ++row) {
       const int64_t y = top + row;
       if (y < 0 || y >= out.height) continue;
-      const unsigned char* src = bitmap.buffer + row * bitmap.pitch;
+      // A negative pitch stores the rows bottom-up from `buffer`.
+      const int64_t pitch = bitmap.pitch;
+      const unsigned char* src =
+          pitch >= 0 ? bitmap.buffer + row * pitch
+                     : bitmap.buffer + (static_cast<int64_t>(bitmap.rows) - 1 - row) * -pitch;
       for (int64_t col = 0; col < static_cast<int64_t>(bitmap.width); ++col) {
         const int64_t x = left + col;
         if (x < 0 || x >= out.width) continue;
