@@ -109,9 +109,12 @@ int main(int argc, char** argv) {
                     "leave out unreadable or non-OME files and draw images that cannot "
                     "be read as crossed placeholder tiles (all listed on stderr)");
   montage->add_option("-n", montage_options.n, "the first N images (16)");
-  montage->add_option("--by", montage_options.by,
-                      "caption columns, e.g. --by Metadata_Well Metadata_Site "
-                      "(default: the image name)");
+  montage
+      ->add_option("--by", montage_options.by,
+                   "caption columns, e.g. --by Metadata_Well,Metadata_Site or --by "
+                   "Metadata_Well Metadata_Site (give the source before --by; default: "
+                   "the image name)")
+      ->delimiter(',');
   montage->add_option("--size", montage_options.size, "tile side in pixels (128)");
   montage->add_option("--columns", montage_options.columns,
                       "tiles per row (default: a square grid)");
