@@ -159,7 +159,7 @@ def test_unreadable_images_raise_or_become_crossed_tiles(tmp_path):
     collection = omearrow.open_collection(tmp_path)
     with open(tmp_path / "b.parquet", "r+b") as f:
         f.truncate(100)
-    with pytest.raises(Exception, match=r"montage: image 1 \(.*b\.parquet row 0\)"):
+    with pytest.raises(OSError, match=r"montage: image 1 \(.*b\.parquet row 0\)"):
         collection.montage()
     with pytest.warns(RuntimeWarning, match=r"1 image\(s\) could not be shown.*b\.parquet"):
         png = collection.montage(size=64, on_error="skip", captions=False)
