@@ -7,6 +7,8 @@ module checks argument types and builds the HTML.
 from __future__ import annotations
 
 import html
+import os
+import pathlib
 import warnings
 from typing import Any, Sequence
 
@@ -26,6 +28,18 @@ _FIXED_COLUMNS = frozenset(
 # own columns.
 _TABLE_COLUMNS = ("path", "row", "column", "name", "size_t", "size_c", "size_z", "size_y",
                   "size_x", "dtype", "encoding")
+
+
+# DejaVu Sans as the wheel carries it (cmake/OmearrowInstall.cmake), when it does.
+PACKAGED_FONT = pathlib.Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
+
+
+def caption_font() -> str:
+    """The font the core should use: "" (its own lookup) when ``OMEARROW_FONT`` is set
+    or the package carries no font, else the packaged DejaVu Sans."""
+    if os.environ.get("OMEARROW_FONT") or not PACKAGED_FONT.is_file():
+        return ""
+    return str(PACKAGED_FONT)
 
 
 def _by(by: Any) -> list[str]:
@@ -78,6 +92,7 @@ def montage_with_failures(
         captions=captions,
         on_error=on_error,
         parallelism=_int(parallelism, "parallelism"),
+        font_path=caption_font() if captions else "",
     )
 
 

@@ -180,6 +180,26 @@ def test_captions_need_a_font_and_no_captions_need_none(plate, monkeypatch):
     assert "montage failed" in page and "OMEARROW_FONT" in page and "<td>B01</td>" in page
 
 
+def test_the_package_carries_its_caption_font(plate, monkeypatch):
+    from omearrow import _cli, _core, _montage
+
+    # Built on a machine with fonts-dejavu-core (scripts/bootstrap.sh), the package
+    # carries DejaVu Sans and its license, and uses it unless OMEARROW_FONT is set.
+    assert _montage.PACKAGED_FONT.is_file()
+    assert (_montage.PACKAGED_FONT.parent / "DejaVuSans-LICENSE.txt").is_file()
+    monkeypatch.delenv("OMEARROW_FONT", raising=False)
+    assert _montage.caption_font() == str(_montage.PACKAGED_FONT)
+    assert _cli._environment()["OMEARROW_FONT"] == str(_montage.PACKAGED_FONT)
+    monkeypatch.setenv("OMEARROW_FONT", "/elsewhere/font.ttf")
+    assert _montage.caption_font() == ""
+    assert _cli._environment()["OMEARROW_FONT"] == "/elsewhere/font.ttf"
+    # The core takes the path it is given, naming it when it is not a font.
+    with pytest.raises(OSError, match="cannot load the font /nonexistent/x.ttf"):
+        _core.montage_png(plate._core, n=1, by=[], size=32, columns=None, t=0, z=None,
+                          c=None, low=0.5, high=99.5, captions=True, on_error="raise",
+                          parallelism=0, font_path="/nonexistent/x.ttf")
+
+
 def test_parallel_equals_serial(plate):
     assert plate.montage(size=48, parallelism=1) == plate.montage(size=48, parallelism=4)
 
