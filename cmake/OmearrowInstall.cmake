@@ -3,7 +3,10 @@
 # A wheel build (scikit-build-core sets SKBUILD): only the Python package's files, the
 # extension (python/CMakeLists.txt) and the `omearrow` CLI as omearrow/_bin/omearrow, which
 # the console script runs (python/omearrow/_cli.py); both find libarrow in the installed
-# pyarrow next to the package.
+# pyarrow next to the package. The caption font of montages (DejaVu Sans, from Debian's
+# fonts-dejavu-core, with its license) goes to omearrow/fonts when the build machine has
+# it, so captions work where the wheel's machine has no fonts; the package passes it to
+# the core unless OMEARROW_FONT is set.
 #
 # Otherwise the C++ package: headers under include/omearrow, the static library, the CLI in
 # bin/, and lib/cmake/omearrow/ with omearrowConfig.cmake, its version file, the exported
@@ -12,6 +15,20 @@
 if(SKBUILD)
   set_target_properties(omearrow_cli PROPERTIES INSTALL_RPATH "$ORIGIN/../../pyarrow")
   install(TARGETS omearrow_cli RUNTIME DESTINATION omearrow/_bin)
+  find_file(OMEARROW_CAPTION_FONT DejaVuSans.ttf
+            PATHS /usr/share/fonts/truetype/dejavu /usr/share/fonts/dejavu-sans-fonts
+                  /usr/share/fonts/dejavu /usr/share/fonts/TTF NO_DEFAULT_PATH)
+  if(OMEARROW_CAPTION_FONT)
+    install(FILES "${OMEARROW_CAPTION_FONT}" DESTINATION omearrow/fonts)
+    if(EXISTS /usr/share/doc/fonts-dejavu-core/copyright)
+      install(FILES /usr/share/doc/fonts-dejavu-core/copyright DESTINATION omearrow/fonts
+              RENAME DejaVuSans-LICENSE.txt)
+    endif()
+  else()
+    message(WARNING "omearrow: DejaVuSans.ttf not found (Debian package fonts-dejavu-core); "
+                    "the wheel carries no caption font and montage captions use the "
+                    "system's fonts or OMEARROW_FONT")
+  endif()
   return()
 endif()
 

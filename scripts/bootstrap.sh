@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config libgtest-dev libbenchmark-dev
               python3-dev python3-venv libtiff-dev libpugixml-dev libcli11-dev nlohmann-json3-dev
               libpng-dev  # preview pictures (util/png.h)
+              libfreetype-dev fonts-dejavu-core  # montage captions (util/text_raster.h)
               clang-14 libclang-rt-14-dev)  # clang: the libFuzzer harnesses (make fuzz)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -5,7 +5,7 @@
 #     already made (incremental: the same compiler flags and pyarrow as the tested
 #     extension); a fully isolated build from scratch is `python -m build` (README).
 #  2. checks the sdist holds the sources and none of the build trees;
-#  3. `auditwheel repair`: bundles libtiff, pugixml, libpng and their dependencies into
+#  3. `auditwheel repair`: bundles libtiff, pugixml, libpng, FreeType and their dependencies into
 #     omearrow.libs and tags the wheel manylinux; libarrow/libparquet are excluded (the
 #     pinned pyarrow provides them at run time);
 #  4. creates a fresh virtual environment, installs only the repaired wheel and its runtime
@@ -57,13 +57,14 @@ so_version=$("$PYTHON" -c "import pyarrow; print(pyarrow.cpp_build_info.so_versi
   { cat "$OUT/repair.log"; fail "auditwheel repair"; }
 wheel=$(ls "$OUT"/wheelhouse/omearrow-"$VERSION"-*-manylinux_*.whl) || fail "no manylinux wheel"
 contents=$("$PYTHON" -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$wheel")
-for lib in libtiff libpugixml libpng; do
+for lib in libtiff libpugixml libpng libfreetype; do
   grep -q "^omearrow.libs/$lib" <<< "$contents" || fail "$lib not bundled"
 done
 if grep -E "^omearrow.libs/lib(arrow|parquet)" <<< "$contents"; then
   fail "libarrow/libparquet bundled"
 fi
 grep -qx "omearrow/_bin/omearrow" <<< "$contents" || fail "CLI missing from the wheel"
+grep -qx "omearrow/fonts/DejaVuSans.ttf" <<< "$contents" || fail "caption font missing from the wheel"
 echo "test-wheel: $(basename "$wheel")"
 
 "$PYTHON" -m venv "$OUT/venv"

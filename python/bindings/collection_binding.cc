@@ -25,11 +25,6 @@ namespace nb = nanobind;
 namespace omearrow::python {
 namespace {
 
-// _core.Collection.
-struct PyCollection {
-  Collection collection;
-};
-
 // _core.ArrowTable: a table handed to Python through __arrow_c_stream__ (pa.table(obj)).
 struct PyArrowTable {
   std::shared_ptr<arrow::Table> table;

@@ -18,4 +18,5 @@ NB_MODULE(_core, m) {
   omearrow::python::RegisterCollections(m);
   omearrow::python::RegisterCrops(m);
   omearrow::python::RegisterPreview(m);
+  omearrow::python::RegisterMontage(m);
 }

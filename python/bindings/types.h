@@ -6,6 +6,7 @@
 
 #include <nanobind/nanobind.h>
 
+#include "omearrow/collection/collection.h"
 #include "omearrow/image.h"
 #include "omearrow/lazy_tensor_view.h"
 #include "omearrow/tensor/tensor.h"
@@ -29,6 +30,12 @@ struct PyDLPack {
   DLDevice device{kDLCPU, 0};    // the tensor's device (kept after consumption)
 };
 
+// _core.Collection: images of many files (collection_binding.cc; montage_binding.cc
+// draws it).
+struct PyCollection {
+  Collection collection;
+};
+
 // _core.LazyPlan: the memo of a deferred view.
 struct PyLazyPlan {
   LazyTensorView plan;
@@ -48,6 +55,7 @@ void RegisterCrops(nanobind::module_& m);
 // when the tensor is).
 nanobind::object TensorToNumpy(const Tensor& tensor);
 void RegisterPreview(nanobind::module_& m);
+void RegisterMontage(nanobind::module_& m);  // after RegisterCollections
 
 // A new _core.DLPackObject owning `tensor`.
 nanobind::object MakeDLPackObject(Tensor tensor);

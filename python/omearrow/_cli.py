@@ -4,7 +4,8 @@ The tool (tools/omearrow, installed as ``omearrow/_bin/omearrow``) links libarro
 libparquet from the installed ``pyarrow``; its RPATH points at ``site-packages/pyarrow``,
 and the directory of the ``pyarrow`` this interpreter imports is put first on
 ``LD_LIBRARY_PATH`` as well, for installs where the two packages sit in different
-directories. Exit status and output are the tool's own.
+directories. Exit status and output are the tool's own. The caption font the wheel carries
+(``omearrow/fonts/DejaVuSans.ttf``) is passed as ``OMEARROW_FONT`` unless that is set.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pathlib
 import sys
 
 _BINARY = pathlib.Path(__file__).resolve().parent / "_bin" / "omearrow"
+_FONT = pathlib.Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
 
 
 def _environment() -> dict[str, str]:
@@ -25,6 +27,8 @@ def _environment() -> dict[str, str]:
         env["LD_LIBRARY_PATH"] = os.pathsep.join(
             p for p in (pyarrow_dir, env.get("LD_LIBRARY_PATH", "")) if p
         )
+    if not env.get("OMEARROW_FONT") and _FONT.is_file():
+        env["OMEARROW_FONT"] = str(_FONT)
     return env
 
 

@@ -64,7 +64,59 @@ class Collection:
         return len(self._core)
 
     def __repr__(self) -> str:
-        return f"omearrow.Collection({len(self)} images, {len(self.errors)} files skipped)"
+        from omearrow._montage import collection_repr
+
+        return collection_repr(self)
+
+    def _repr_html_(self) -> str:
+        from omearrow._montage import collection_html
+
+        return collection_html(self)
+
+    def montage(
+        self,
+        *,
+        n: int = 16,
+        by: str | Sequence[str] | None = None,
+        size: int = 128,
+        columns: int | None = None,
+        t: int = 0,
+        z: int | None = None,
+        c: int | Sequence[int] | None = None,
+        contrast: tuple[float, float] = (0.5, 99.5),
+        captions: bool = True,
+        on_error: str = "raise",
+        parallelism: int = 0,
+    ) -> bytes:
+        """A PNG grid of thumbnails of the first ``n`` images, each captioned.
+
+        Each tile is ``omearrow.preview`` of one image (plane ``t``/``z``, channels
+        ``c``, per-channel ``contrast`` percentiles, channel colors), shrunk or enlarged
+        to fit ``size``×``size`` pixels. Captions are the image names, or with ``by``
+        the values of those metadata columns (``by=["Metadata_Well",
+        "Metadata_Site"]`` → "B02 · 3"), drawn with FreeType (DejaVu Sans; another font
+        through the ``OMEARROW_FONT`` environment variable). Images are read in C++ on
+        ``parallelism`` threads (0: all cores) without the GIL; only the shown plane of
+        each is read.
+
+        Args:
+            n: most images shown (the first n, in collection order; use ``filter`` or
+                ``take`` to choose). by: caption column(s). size: tile side in pixels.
+            columns: tiles per row (default: a square grid). captions: False draws no
+                caption band (and needs no font).
+            on_error: ``"raise"`` (an unreadable image raises, naming it) or ``"skip"``
+                (it is drawn as a crossed tile and a RuntimeWarning names it).
+
+        Returns:
+            bytes: an 8-bit RGB PNG file.
+        """
+        from omearrow._montage import montage
+
+        return montage(
+            self, n=n, by=by, size=size, columns=columns, t=t, z=z, c=c,
+            contrast=contrast, captions=captions, on_error=on_error,
+            parallelism=parallelism,
+        )
 
     @property
     def metadata(self) -> pa.Table:

@@ -315,3 +315,8 @@ def preview_view_png(view: View, *, t: int, z: int | None, c: Sequence[int] | No
     """
     preview_png over a view's selection: t, z and c index within it; its ROI is shown.
     """
+
+def montage_png(collection: Collection, *, n: int, by: Sequence[str], size: int, columns: int | None, t: int, z: int | None, c: Sequence[int] | None, low: float, high: float, captions: bool, on_error: str, parallelism: int, font_path: str) -> tuple[bytes, list[tuple[int, str]]]:
+    """
+    PNG bytes of a grid of the first n images' previews with captions (core RenderMontage; images read on `parallelism` threads, 0: all cores) and the images drawn as placeholders (on_error='skip') as (index, message); font_path: the caption font ('': $OMEARROW_FONT or the system's DejaVu Sans). Releases the GIL.
+    """

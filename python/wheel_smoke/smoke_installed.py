@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -150,6 +151,24 @@ def preview_png_through_the_bundled_libpng():
     maps = pathlib.Path("/proc/self/maps").read_text()
     libpng = {line.split()[-1] for line in maps.split("\n") if "/libpng" in line}
     assert libpng and all("/omearrow.libs/" in p for p in libpng), libpng
+
+
+@check
+def montage_with_the_packaged_font_and_bundled_freetype():
+    from omearrow import _montage
+
+    package = pathlib.Path(omearrow.__file__).resolve().parent
+    assert _montage.PACKAGED_FONT == package / "fonts" / "DejaVuSans.ttf"
+    assert _montage.PACKAGED_FONT.is_file(), "the wheel carries no caption font"
+    os.environ.pop("OMEARROW_FONT", None)
+    assert _montage.caption_font() == str(_montage.PACKAGED_FONT)
+    plate = omearrow.open_collection(str(pathlib.Path(ARGS.testdata) / "BR00117006.ome.parquet"))
+    readable = np.array([c.endswith("_ORIG") for c in plate.metadata["column"].to_pylist()])
+    png = plate.filter(readable).montage(n=4, size=64)
+    assert bytes(png[:8]) == b"\x89PNG\r\n\x1a\n", png[:8]
+    maps = pathlib.Path("/proc/self/maps").read_text()
+    freetype = {line.split()[-1] for line in maps.split("\n") if "/libfreetype" in line}
+    assert freetype and all("/omearrow.libs/" in p for p in freetype), freetype
 
 
 @check

@@ -79,4 +79,27 @@ struct PreviewCliOptions {
 // path printed.
 arrow::Status RunPreview(const InputSelection& input, const PreviewCliOptions& options);
 
+// Options of `omearrow montage`.
+struct MontageCliOptions {
+  std::vector<std::string> sources;
+  std::optional<std::string> column;
+  std::optional<std::string> filter;  // collection/filter.h syntax
+  bool skip_errors = false;
+  int64_t n = 16;
+  std::vector<std::string> by;  // caption columns; empty: the image name
+  int64_t size = 128;
+  std::optional<int64_t> columns;
+  int64_t t = 0;
+  std::optional<int64_t> z;
+  std::vector<int64_t> c;
+  double low = 0.5;
+  double high = 99.5;
+  bool no_captions = false;
+  std::string output;  // empty: stdout when piped, else <name>.montage.png here
+};
+
+// `omearrow montage SOURCE...`: a PNG grid of the first n images of a collection
+// (optionally filtered) with captions (collection/montage.h), written like a preview.
+arrow::Status RunMontage(const MontageCliOptions& options);
+
 }  // namespace omearrow::cli

@@ -91,6 +91,44 @@ int main(int argc, char** argv) {
                       "PNG file to write (default: stdout when piped, else "
                       "<name>.preview.png in the current directory)");
 
+  omearrow::cli::MontageCliOptions montage_options;
+  auto* montage = app.add_subcommand(
+      "montage", "Write a PNG grid of thumbnails of many images with captions");
+  montage
+      ->add_option("source", montage_options.sources,
+                   "Parquet files, directories, globs or URIs (s3://bucket/prefix/)")
+      ->required();
+  montage->add_option("--column", montage_options.column,
+                      "record column (default: every OME column)");
+  montage->add_option(
+      "--filter", montage_options.filter,
+      "keep matching images: comparisons (== != < <= > >=) and `in` lists of metadata "
+      "columns joined by and/or/not, e.g. \"Metadata_Well in ('B02','B03') and "
+      "size_z > 1\"");
+  montage->add_flag("--skip-errors", montage_options.skip_errors,
+                    "leave out unreadable or non-OME files and draw images that cannot "
+                    "be read as crossed placeholder tiles (all listed on stderr)");
+  montage->add_option("-n", montage_options.n, "the first N images (16)");
+  montage
+      ->add_option("--by", montage_options.by,
+                   "caption columns, e.g. --by Metadata_Well,Metadata_Site or --by "
+                   "Metadata_Well Metadata_Site (give the source before --by; default: "
+                   "the image name)")
+      ->delimiter(',');
+  montage->add_option("--size", montage_options.size, "tile side in pixels (128)");
+  montage->add_option("--columns", montage_options.columns,
+                      "tiles per row (default: a square grid)");
+  montage->add_option("--t", montage_options.t, "time index (default 0)");
+  montage->add_option("--z", montage_options.z, "z index (default: the middle z)");
+  montage->add_option("--c", montage_options.c, "channel indices, e.g. 0,2 (default: all)")
+      ->delimiter(',');
+  montage->add_option("--low", montage_options.low, "lower contrast percentile (0.5)");
+  montage->add_option("--high", montage_options.high, "upper contrast percentile (99.5)");
+  montage->add_flag("--no-captions", montage_options.no_captions, "no caption band");
+  montage->add_option("-o,--output", montage_options.output,
+                      "PNG file to write (default: stdout when piped, else "
+                      "<name>.montage.png in the current directory)");
+
   CLI11_PARSE(app, argc, argv);
   arrow::Status status;
   if (*info) {
@@ -111,6 +149,8 @@ int main(int argc, char** argv) {
     status = omearrow::cli::RunLs(ls_options);
   } else if (*demo) {
     status = omearrow::cli::RunDemo(demo_directory, small);
+  } else if (*montage) {
+    status = omearrow::cli::RunMontage(montage_options);
   } else if (*preview) {
     status = omearrow::cli::RunPreview(input, preview_options);
   } else if (*bench) {

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <vector>
 
 #include <arrow/compute/api_scalar.h>
 #include <arrow/scalar.h>
@@ -79,6 +80,7 @@ class Parser {
       return inner;
     }
     ARROW_ASSIGN_OR_RAISE(std::string name, Name());
+    if (Word("in")) return InList(name);
     std::string op;
     for (const char* candidate : {"==", "!=", "<=", ">=", "<", ">"}) {
       if (Symbol(candidate)) {
@@ -86,7 +88,9 @@ class Parser {
         break;
       }
     }
-    if (op.empty()) return Error("expected one of == != < <= > >= after '" + name + "'");
+    if (op.empty()) {
+      return Error("expected one of == != < <= > >= in after '" + name + "'");
+    }
     ARROW_ASSIGN_OR_RAISE(cp::Expression value, Value());
     const cp::Expression field = cp::field_ref(name);
     if (op == "==") return cp::equal(field, value);
@@ -95,6 +99,17 @@ class Parser {
     if (op == "<=") return cp::less_equal(field, value);
     if (op == ">") return cp::greater(field, value);
     return cp::greater_equal(field, value);
+  }
+  // NAME in (VALUE, VALUE, ...): NAME equals any of the values.
+  arrow::Result<cp::Expression> InList(const std::string& name) {
+    if (!Symbol("(")) return Error("expected '(' after 'in'");
+    std::vector<cp::Expression> equals;
+    do {
+      ARROW_ASSIGN_OR_RAISE(cp::Expression value, Value());
+      equals.push_back(cp::equal(cp::field_ref(name), std::move(value)));
+    } while (Symbol(","));
+    if (!Symbol(")")) return Error("expected ',' or ')' in the 'in' list");
+    return cp::or_(equals);
   }
   arrow::Result<std::string> Name() {
     Skip();
