@@ -7,6 +7,7 @@ encoding), as the reference reads dicts.
 
 from __future__ import annotations
 
+import atexit
 import weakref
 from typing import Any, Callable
 
@@ -86,6 +87,15 @@ def _record_from_dict(data: dict[str, Any]) -> pa.StructArray:
 # weak reference to the array and go away with it; at most _CACHE_SIZE are kept.
 _CACHE_SIZE = 64
 _cache: dict[tuple[int, str], tuple[weakref.ref, _core.Image]] = {}
+
+
+def _clear_cache() -> None:
+    # At exit, before modules are torn down: cached images would otherwise outlive the
+    # extension's type table (nanobind then reports them as "leaked" instances).
+    _cache.clear()
+
+
+atexit.register(_clear_cache)
 
 
 def _cached(data: Any, policy: str, parse: Callable[[], _core.Image]) -> _core.Image:
