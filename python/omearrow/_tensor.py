@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from omearrow import _core
-from omearrow._inputs import dtype_name, image_from_data
+from omearrow._inputs import dtype_name, image_from_data, image_from_dict
 from omearrow._seed import seed_int
 from omearrow._viewargs import (
     ChannelPolicy,
@@ -234,7 +234,11 @@ class TensorView:
         chunk_policy: ChunkPolicy = "auto",
         channel_policy: ChannelPolicy = "error",
     ) -> None:
-        image = image_from_data(data, chunk_policy)
+        if type(data) is dict:
+            # Kept as its Arrow record (for pickling), not as the dict of Python lists.
+            image, data = image_from_dict(data, str(chunk_policy))
+        else:
+            image = image_from_data(data, chunk_policy)
         out_dtype = None if dtype is None else dtype_name(dtype)
         if plane_loader is not None:
             image = _core.image_with_plane_loader(image, plane_loader, out_dtype)
