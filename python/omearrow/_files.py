@@ -59,7 +59,8 @@ class OmeImage:
     writers. Immutable and thread-safe; pickles as its path and selection arguments.
     """
 
-    __slots__ = ("_image", "_path", "_format", "_column", "_row", "_image_id", "_meta",
+    __slots__ = ("_handle", "_path", "_format", "_column", "_row", "_image_id", "_meta",
+                 "_meta_dtype",
                  "__weakref__")
 
     def __init__(self) -> None:
@@ -77,19 +78,45 @@ class OmeImage:
         image_id: str | None,
     ) -> "OmeImage":
         out = cls.__new__(cls)
-        out._image = image
+        out._handle = image
         out._path = path
         out._format = format
         out._column = column
         out._row = row
         out._image_id = image_id
         out._meta = _core.image_metadata(image)
+        out._meta_dtype = image.meta_dtype
         track(out)
         return out
 
     def _release_core(self) -> None:
         """Drops the core image (at interpreter exit; see omearrow._exit)."""
-        self._image = None
+        self._handle = None
+
+    @property
+    def _image(self) -> _core.Image:
+        image = self._handle
+        if image is None:
+            raise ValueError(f"I/O operation on a closed OmeImage ({self._path})")
+        return image
+
+    def close(self) -> None:
+        """Releases this image's reader (its open file, decoded caches) once no view
+        made from it is left; metadata stays readable, new views raise ValueError.
+        Closing twice is fine. Also what ``with omearrow.open(path) as image:`` does
+        on leaving the block."""
+        self._handle = None
+
+    @property
+    def closed(self) -> bool:
+        """True after ``close()``."""
+        return self._handle is None
+
+    def __enter__(self) -> "OmeImage":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
     def __reduce__(self) -> Any:
         if self._path is None:
@@ -106,7 +133,8 @@ class OmeImage:
             where += f", row={self._row}"
         return (
             f"omearrow.OmeImage({where}, id={self.id!r}, shape={self.shape}, "
-            f"dtype={self.dtype}, encoding={self.encoding!r})"
+            f"dtype={self.dtype}, encoding={self.encoding!r}"
+            f"{', closed' if self.closed else ''})"
         )
 
     @property
@@ -140,7 +168,7 @@ class OmeImage:
     def dtype(self) -> np.dtype:
         """The pixel dtype named by ``pixels_meta.type`` (uint16 when missing or
         unknown, as TensorView)."""
-        return np.dtype(self._image.meta_dtype)
+        return np.dtype(self._meta_dtype)
 
     @property
     def dimension_order(self) -> str | None:

@@ -46,6 +46,44 @@ def three_rows():
     return pa.concat_arrays(records), pixels
 
 
+# --- 1: closing images -----------------------------------------------------------------
+
+
+def test_close_and_context_manager():
+    with omearrow.open(TIFF) as image:
+        view = image.tensor_view(c=0).collect()
+        assert not image.closed
+    assert image.closed and "closed" in repr(image)
+    assert image.shape[1] == 3  # metadata stays
+    np.testing.assert_array_equal(view.to_numpy(), omearrow.open(TIFF).tensor_view(c=0).to_numpy())
+    with pytest.raises(ValueError, match="I/O operation on a closed OmeImage"):
+        image.tensor_view(c=0).collect()
+    with pytest.raises(ValueError, match="I/O operation on a closed OmeImage"):
+        omearrow.TensorView(image)
+    image.close()
+
+
+def test_closed_images_release_their_files(tmp_path):
+    # Many more opens than descriptors: each closed image gives its file back.
+    script = tmp_path / "many.py"
+    script.write_text(textwrap.dedent(f"""
+        import resource
+        import omearrow
+        resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+        kept = []
+        for path in [{TIFF!r}, {PARQUET!r}, {os.path.join(TESTDATA, "reference-dataset")!r}]:
+            for i in range(300):
+                with omearrow.open(path, column=None) as image:
+                    kept.append((image, float(image.tensor_view(t=0, z=0).to_numpy().sum())))
+        assert len({{round(v) for _, v in kept[:300]}}) == 1
+        print("ok", len(kept))
+    """))
+    done = subprocess.run([sys.executable, "-W", "ignore", str(script)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok 900"
+
+
 # --- 2: a file or multi-row array means all its images ----------------------------------
 
 
