@@ -433,13 +433,16 @@ def open_images(path: PathLike, *, column: str | None = None) -> list[OmeImage]:
             _image_entries(text, remote, column)]
 
 
-def file_images(path: PathLike, column: str | None = None) -> list[OmeImage]:
+def file_images(
+    path: PathLike, column: str | None = None, stacklevel: int = 2
+) -> list[OmeImage]:
     """Every image of one record column of a file: ``omearrow.open(path, column=...)``
     (with its warnings: the auto-detected column) and each further row of that column,
-    dataset image or TIFF image (what ``TileDataset`` takes a path to mean)."""
+    dataset image or TIFF image (what ``TileDataset`` takes a path to mean). Warnings are
+    raised `stacklevel` frames up, as seen by this function (1: here)."""
     import warnings
 
-    first = _open(path, column, 0, None, 2)
+    first = _open(path, column, 0, None, stacklevel)
     text, remote = _path_text(path)
     entries = _image_entries(text, remote, first.column or "ome_arrow")
     with warnings.catch_warnings():

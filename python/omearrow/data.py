@@ -31,7 +31,9 @@ def _open_path(path: str | os.PathLike[str], column: str | None = None) -> list[
     of `column`; each dataset image; each TIFF image), opened lazily."""
     from omearrow._files import file_images
 
-    return file_images(path, column)
+    # Warnings (column auto-detection) at the caller of TileDataset(...); as seen by
+    # file_images: itself, this function, _expand_source, _make_views, __init__, caller.
+    return file_images(path, column, 6)
 
 
 def _torch_or_numpy_dtype(dtype: Any) -> Any:
@@ -325,8 +327,12 @@ class TileDataset(IterableDataset):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        import warnings
+
         self.__dict__.update(state)
-        self._views = self._make_views()
+        with warnings.catch_warnings():  # raised when the dataset was made
+            warnings.simplefilter("ignore")
+            self._views = self._make_views()
 
 
 def _relabeled(exc: BaseException, prefix: str) -> BaseException:

@@ -88,8 +88,12 @@ def test_closed_images_release_their_files(tmp_path):
 
 
 def test_tile_dataset_over_a_path_reads_every_row():
-    with pytest.warns(UserWarning, match="Auto-detected OME-Arrow column"):
+    with pytest.warns(UserWarning, match="Auto-detected OME-Arrow column") as raised:
         ds = TileDataset(PARQUET, tile_size=(32, 32), with_index=True)
+    assert [w.filename for w in raised] == [__file__]  # raised at the caller, once
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # unpickling (spawn workers) does not warn again
+        assert pickle.loads(pickle.dumps(ds)).images == ds.images
     assert ds.images == [(0, 0), (0, 1), (0, 2)]
     rows = [_quiet_open(PARQUET, row=r) for r in range(3)]
     expected = sum(_tile_count(img.shape[3:], (32, 32)) for img in rows)
