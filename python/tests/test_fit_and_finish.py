@@ -384,6 +384,29 @@ def test_no_leak_messages_at_exit(tmp_path):
 # --- 8: writers -------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("encoding", ["bytes", "list"])
+def test_writers_keep_absent_metadata_absent(tmp_path, encoding):
+    source = omearrow.open(os.path.join(TESTDATA, "AS_09125_050116030001_D03f00d0.tif"))
+    assert source.physical_size["x"] is None and source.channels == []
+    out = tmp_path / "converted.ome.parquet"
+    omearrow.write_parquet(source, out, encoding=encoding)
+    back = omearrow.open(out)
+    assert back.physical_size == {"x": None, "y": None, "z": None,
+                                  "x_unit": None, "y_unit": None, "z_unit": None}
+    assert [{k: v for k, v in c.items() if k != "id"} for c in back.channels] == [
+        {"name": None, "emission_um": None, "excitation_um": None, "illumination": None,
+         "color_rgba": None}] * source.shape[1]
+    # What the file has is kept: an OME-TIFF's channel ids, from_numpy's explicit values.
+    ome = omearrow.open(os.path.join(TESTDATA, "single-channel.ome.tiff"))
+    omearrow.write_parquet(ome, tmp_path / "ome.ome.parquet")  # int8: byte chunks
+    assert omearrow.open(tmp_path / "ome.ome.parquet").channels == ome.channels
+    record = omearrow.from_numpy(np.zeros((1, 4, 4), np.uint16), dim_order="CYX",
+                                 physical_size_x=0.5)
+    meta = record[0]["pixels_meta"].as_py()
+    assert meta["physical_size_x"] == 0.5 and meta["physical_size_x_unit"] == "µm"
+    assert meta["channels"][0]["name"] == "C0"
+
+
 def test_writer_argument_errors(tmp_path):
     array = np.zeros((2, 8, 8), np.uint16)
     with pytest.raises(ValueError, match=r"channel_names has 1 names but the array has 2 channels"):
