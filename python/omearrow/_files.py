@@ -339,10 +339,20 @@ def _path_text(path: PathLike) -> tuple[str, bool]:
 def _open_core(
     text: str, remote: bool, column: str | None, row: int, image_id: str | None
 ) -> tuple[_core.Image, str, str, list[tuple[str, str]]]:
-    if remote:
-        prepare_object_storage([text])
-        return _core.open_uri(text, column, row, image_id, column_required=True)
-    return _core.open_file(text, column, row, image_id, column_required=True)
+    try:
+        if remote:
+            prepare_object_storage([text])
+            return _core.open_uri(text, column, row, image_id, column_required=True)
+        return _core.open_file(text, column, row, image_id, column_required=True)
+    except OSError as exc:
+        if exc.errno is None or exc.filename is not None or len(exc.args) != 1:
+            raise
+        # The system's errno: the standard OSError(errno, message, filename) (an
+        # OSError subclass such as PermissionError where Python has one).
+        message = str(exc.args[0])
+        if message.startswith(text + ": "):
+            message = message[len(text) + 2:]
+        raise OSError(exc.errno, message, text) from None
 
 
 def _open(

@@ -4,6 +4,7 @@ argument types and ``from omearrow import *``."""
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import subprocess
@@ -82,6 +83,31 @@ def test_closed_images_release_their_files(tmp_path):
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok 900"
+
+
+def test_running_out_of_descriptors_says_so(tmp_path):
+    script = tmp_path / "exhaust.py"
+    script.write_text(textwrap.dedent(f"""
+        import errno, resource
+        import omearrow
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+        kept = []
+        try:
+            for i in range(100):
+                kept.append(omearrow.open({TIFF!r}))
+        except OSError as exc:
+            assert exc.errno == errno.EMFILE, exc.errno
+            assert exc.filename == {TIFF!r}, exc.filename
+            print(str(exc))
+    """))
+    done = subprocess.run([sys.executable, "-W", "ignore", str(script)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"[Errno {errno.EMFILE}] cannot open: too many open files in this process "
+        "(Too many open files); "
+        "close images that are no longer needed (OmeImage.close()) or raise the descriptor "
+        f"limit: {TIFF!r}")
 
 
 # --- 2: a file or multi-row array means all its images ----------------------------------

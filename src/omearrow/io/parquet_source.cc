@@ -66,7 +66,9 @@ arrow::Result<std::shared_ptr<ParquetHandle>> OpenHandle(const std::string& path
     file = *opened;
   } else {
     auto opened = arrow::io::ReadableFile::Open(path, ReaderMemoryPool());
-    if (!opened.ok()) return Status::IOError(path, ": ", opened.status().message());
+    if (!opened.ok()) {  // keeps the errno detail (EMFILE, EACCES, ...) for OSError.errno
+      return opened.status().WithMessage(path, ": ", opened.status().message());
+    }
     file = *opened;
   }
   handle->file = file;
