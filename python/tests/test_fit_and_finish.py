@@ -256,7 +256,8 @@ def test_edge_arguments(three_rows):
 def test_batches_with_workers(three_rows):
     array, _ = three_rows
     ds = TileDataset(array, tile_size=(4, 4), edge="pad", dtype=torch.float32)
-    loader = torch.utils.data.DataLoader(ds, batch_size=8, num_workers=2)
+    loader = torch.utils.data.DataLoader(ds, batch_size=8, num_workers=2,
+                                         multiprocessing_context="spawn")
     batches = list(loader)
     assert sum(len(b) for b in batches) == ds.num_tiles
     assert {tuple(b.shape[1:]) for b in batches} == {(2, 4, 4)}
