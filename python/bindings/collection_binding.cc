@@ -145,9 +145,10 @@ void RegisterCollections(nb::module_& m) {
   m.def(
       "open_uri",
       [](const std::string& source, std::optional<std::string> column, int64_t row,
-         std::optional<std::string> image_id) {
+         std::optional<std::string> image_id, bool column_required) {
         OpenOptions options;
         options.column = std::move(column);
+        options.column_required = column_required;
         options.row = row;
         options.image_id = std::move(image_id);
         arrow::Result<OpenedImage> opened;
@@ -164,7 +165,9 @@ void RegisterCollections(nb::module_& m) {
                               ToPyWarnings(result.warnings));
       },
       nb::arg("source"), nb::arg("column").none(), nb::arg("row"), nb::arg("image_id").none(),
-      nb::sig("def open_uri(source: str, column: str | None, row: int, image_id: str | None) "
+      nb::arg("column_required") = false,
+      nb::sig("def open_uri(source: str, column: str | None, row: int, image_id: str | None, "
+              "column_required: bool = False) "
               "-> tuple[Image, str, str, list[tuple[str, str]]]"),
       "Opens one image of a path or URI (core OpenPathOrUri), reading only metadata. "
       "Returns (image, format, column used, warnings). Releases the GIL.");

@@ -163,7 +163,27 @@ void RegisterDLPack(nb::module_& m) {
           "CUDA device id.")
       .def_prop_ro(
           "consumed", [](const PyDLPack& self) { return !self.tensor.has_value(); },
-          "True once __dlpack__ has handed the tensor out.");
+          "True once __dlpack__ has handed the tensor out.")
+      .def(
+          "__repr__",
+          [](const PyDLPack& self) {
+            const std::string device =
+                self.device.device_type == kDLCPU
+                    ? std::string("cpu")
+                    : "cuda:" + std::to_string(self.device.device_id);
+            if (!self.tensor.has_value()) {
+              return "omearrow.DLPackObject(device='" + device + "', consumed)";
+            }
+            std::string shape = "(";
+            for (size_t i = 0; i < self.tensor->shape.size(); ++i) {
+              shape += (i ? ", " : "") + std::to_string(self.tensor->shape[i]);
+            }
+            shape += self.tensor->shape.size() == 1 ? ",)" : ")";
+            return "omearrow.DLPackObject(shape=" + shape + ", dtype=" +
+                   std::string(DTypeName(self.tensor->dtype)) + ", device='" + device +
+                   "')";
+          },
+          "Shape, dtype and device; 'consumed' once handed out.");
 
   m.def(
       "cuda_status",

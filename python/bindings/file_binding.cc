@@ -196,9 +196,10 @@ void RegisterFiles(nb::module_& m) {
   m.def(
       "open_file",
       [](const std::string& path, std::optional<std::string> column, int64_t row,
-         std::optional<std::string> image_id) {
+         std::optional<std::string> image_id, bool column_required) {
         OpenOptions options;
         options.column = std::move(column);
+        options.column_required = column_required;
         options.row = row;
         options.image_id = std::move(image_id);
         arrow::Result<FileFormat> format;
@@ -215,11 +216,14 @@ void RegisterFiles(nb::module_& m) {
                               ToPyWarnings(result.warnings));
       },
       nb::arg("path"), nb::arg("column").none(), nb::arg("row"), nb::arg("image_id").none(),
-      nb::sig("def open_file(path: str, column: str | None, row: int, image_id: str | None) "
+      nb::arg("column_required") = false,
+      nb::sig("def open_file(path: str, column: str | None, row: int, image_id: str | None, "
+              "column_required: bool = False) "
               "-> tuple[Image, str, str, list[tuple[str, str]]]"),
       "Opens one image of a Parquet file, dataset directory or TIFF reading only metadata "
       "(core Open). Returns (image, format, column used ('' unless Parquet), warnings as "
-      "(category, message)). Releases the GIL.");
+      "(category, message)). With column_required, a named column other than 'ome_arrow' "
+      "must exist (no auto-detection). Releases the GIL.");
 
   m.def(
       "clear_row_cache", [] { RowCache::Global().Clear(); },

@@ -178,7 +178,7 @@ void RegisterIterators(nb::module_& m) {
       "tile_stream",
       [](const std::vector<const PyView*>& views, nb::handle tile_size, bool shuffle,
          uint64_t seed, uint64_t epoch, int64_t shard_index, int64_t shard_count,
-         int64_t prefetch, const std::string& source_label) {
+         int64_t prefetch, const std::string& source_label, bool drop_partial) {
         std::vector<TensorView> core_views;
         core_views.reserve(views.size());
         for (const PyView* view : views) core_views.push_back(view->view);
@@ -191,18 +191,21 @@ void RegisterIterators(nb::module_& m) {
         options.shard_count = shard_count;
         options.prefetch = prefetch;
         options.source_label = source_label;
+        options.drop_partial = drop_partial;
         auto holder = std::make_unique<PyTileStream>();
         holder->it = Unwrap(TileStream::Make(std::move(core_views), std::move(options)));
         return holder.release();
       },
       nb::arg("views"), nb::kw_only(), nb::arg("tile_size"), nb::arg("shuffle"),
       nb::arg("seed"), nb::arg("epoch"), nb::arg("shard_index"), nb::arg("shard_count"),
-      nb::arg("prefetch"), nb::arg("source_label"), nb::rv_policy::take_ownership,
+      nb::arg("prefetch"), nb::arg("source_label"), nb::arg("drop_partial") = false,
+      nb::rv_policy::take_ownership,
       nb::sig("def tile_stream(views: list[View], *, tile_size: object, shuffle: bool, "
               "seed: int, epoch: int, shard_index: int, shard_count: int, prefetch: int, "
-              "source_label: str) -> TileStream"),
+              "source_label: str, drop_partial: bool = False) -> TileStream"),
       "The tiles of shard `shard_index` of `shard_count` for `epoch` (order: "
-      "random.Random(seed + (epoch << 64)).shuffle of all tiles when shuffled).");
+      "random.Random(seed + (epoch << 64)).shuffle of all tiles when shuffled); with "
+      "drop_partial, only tiles of the full tile_size.");
 }
 
 }  // namespace omearrow::python

@@ -3,6 +3,8 @@
 #include <new>
 #include <stdexcept>
 
+#include <arrow/util/io_util.h>
+
 namespace nb = nanobind;
 
 namespace omearrow::python {
@@ -23,6 +25,23 @@ namespace {
   if (text == nullptr) throw nb::python_error();
   PyErr_SetObject(type, text);
   Py_DECREF(text);
+  throw nb::python_error();
+}
+
+// Raises OSError(message) with `errno` set from the status's errno detail when it has
+// one; str() stays the message (Python callers that know the file name build the
+// standard OSError(errno, message, filename) from it).
+[[noreturn]] void RaiseOSError(const arrow::Status& status) {
+  const std::string& message = status.message();
+  const int err = arrow::internal::ErrnoFromStatus(status);
+  if (err <= 0) Raise(PyExc_OSError, message);
+  nb::object text = nb::steal(
+      PyUnicode_DecodeUTF8(message.data(), static_cast<Py_ssize_t>(message.size()), "replace"));
+  if (!text.is_valid()) throw nb::python_error();
+  nb::object exc = nb::steal(PyObject_CallOneArg(PyExc_OSError, text.ptr()));
+  if (!exc.is_valid()) throw nb::python_error();
+  nb::setattr(exc, "errno", nb::int_(err));
+  PyErr_SetObject(PyExc_OSError, exc.ptr());
   throw nb::python_error();
 }
 
@@ -49,7 +68,7 @@ void RaiseStatus(const arrow::Status& status) {
     case arrow::StatusCode::OutOfMemory:
       throw std::bad_alloc();
     case arrow::StatusCode::IOError:
-      Raise(PyExc_OSError, message);
+      RaiseOSError(status);
     default:
       Raise(PyExc_RuntimeError, message);
   }

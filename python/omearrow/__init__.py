@@ -13,6 +13,7 @@ from omearrow._files import (
     OmeImage,
     from_numpy,
     open,  # noqa: A004
+    open_images,
     write_dataset,
     write_parquet,
 )
@@ -25,6 +26,8 @@ from omearrow import meta
 # The C++ library's version, from the repository's VERSION file like the wheel's metadata
 # and `omearrow --version`.
 __version__: str = _core.__version__
+# `open` is left out on purpose: `from omearrow import *` must not replace the built-in
+# open(); use omearrow.open(path).
 __all__ = [
     "Collection",
     "LazyTensorView",
@@ -34,8 +37,8 @@ __all__ = [
     "crops",
     "from_numpy",
     "meta",
-    "open",
     "open_collection",
+    "open_images",
     "preview",
     "write_dataset",
     "write_parquet",

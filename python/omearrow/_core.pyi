@@ -115,6 +115,9 @@ class DLPackObject:
     def consumed(self) -> bool:
         """True once __dlpack__ has handed the tensor out."""
 
+    def __repr__(self) -> str:
+        """Shape, dtype and device; 'consumed' once handed out."""
+
 def cuda_status() -> str | None:
     """
     None when device='cuda' can be used (CUDA runtime loaded, a device present), else the error message device='cuda' raises. Loads the runtime on first call.
@@ -184,9 +187,9 @@ class TileStream:
 
     def __len__(self) -> int: ...
 
-def tile_stream(views: list[View], *, tile_size: object, shuffle: bool, seed: int, epoch: int, shard_index: int, shard_count: int, prefetch: int, source_label: str) -> TileStream:
+def tile_stream(views: list[View], *, tile_size: object, shuffle: bool, seed: int, epoch: int, shard_index: int, shard_count: int, prefetch: int, source_label: str, drop_partial: bool = False) -> TileStream:
     """
-    The tiles of shard `shard_index` of `shard_count` for `epoch` (order: random.Random(seed + (epoch << 64)).shuffle of all tiles when shuffled).
+    The tiles of shard `shard_index` of `shard_count` for `epoch` (order: random.Random(seed + (epoch << 64)).shuffle of all tiles when shuffled); with drop_partial, only tiles of the full tile_size.
     """
 
 class ArrowArray:
@@ -201,9 +204,9 @@ class ArrowArray:
     def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]:
         """The (schema, array) PyCapsules of the Arrow C data interface."""
 
-def open_file(path: str, column: str | None, row: int, image_id: str | None) -> tuple[Image, str, str, list[tuple[str, str]]]:
+def open_file(path: str, column: str | None, row: int, image_id: str | None, column_required: bool = False) -> tuple[Image, str, str, list[tuple[str, str]]]:
     """
-    Opens one image of a Parquet file, dataset directory or TIFF reading only metadata (core Open). Returns (image, format, column used ('' unless Parquet), warnings as (category, message)). Releases the GIL.
+    Opens one image of a Parquet file, dataset directory or TIFF reading only metadata (core Open). Returns (image, format, column used ('' unless Parquet), warnings as (category, message)). With column_required, a named column other than 'ome_arrow' must exist (no auto-detection). Releases the GIL.
     """
 
 def clear_row_cache() -> None:
@@ -291,7 +294,7 @@ def open_collection(sources: Sequence[str], column: str | None, on_error: str, p
     Opens a collection (core OpenCollection): lists the sources, reads every file's metadata without pixels. Releases the GIL.
     """
 
-def open_uri(source: str, column: str | None, row: int, image_id: str | None) -> tuple[Image, str, str, list[tuple[str, str]]]:
+def open_uri(source: str, column: str | None, row: int, image_id: str | None, column_required: bool = False) -> tuple[Image, str, str, list[tuple[str, str]]]:
     """
     Opens one image of a path or URI (core OpenPathOrUri), reading only metadata. Returns (image, format, column used, warnings). Releases the GIL.
     """

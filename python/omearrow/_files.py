@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from omearrow import _core
+from omearrow._exit import track
 from omearrow._lazy import LazyTensorView
 from omearrow._tensor import TensorView
 from omearrow._viewargs import (
@@ -32,7 +33,7 @@ from omearrow._viewargs import (
 from omearrow._uri import is_uri, prepare_object_storage
 from omearrow._warn import emit
 
-__all__ = ["OmeImage", "open", "from_numpy", "write_parquet", "write_dataset"]
+__all__ = ["OmeImage", "open", "open_images", "from_numpy", "write_parquet", "write_dataset"]
 
 PathLike = str | os.PathLike[str]
 
@@ -58,7 +59,8 @@ class OmeImage:
     writers. Immutable and thread-safe; pickles as its path and selection arguments.
     """
 
-    __slots__ = ("_image", "_path", "_format", "_column", "_row", "_image_id", "_meta",
+    __slots__ = ("_handle", "_path", "_format", "_column", "_row", "_image_id", "_meta",
+                 "_meta_dtype",
                  "__weakref__")
 
     def __init__(self) -> None:
@@ -76,14 +78,45 @@ class OmeImage:
         image_id: str | None,
     ) -> "OmeImage":
         out = cls.__new__(cls)
-        out._image = image
+        out._handle = image
         out._path = path
         out._format = format
         out._column = column
         out._row = row
         out._image_id = image_id
         out._meta = _core.image_metadata(image)
+        out._meta_dtype = image.meta_dtype
+        track(out)
         return out
+
+    def _release_core(self) -> None:
+        """Drops the core image (at interpreter exit; see omearrow._exit)."""
+        self._handle = None
+
+    @property
+    def _image(self) -> _core.Image:
+        image = self._handle
+        if image is None:
+            raise ValueError(f"I/O operation on a closed OmeImage ({self._path})")
+        return image
+
+    def close(self) -> None:
+        """Releases this image's reader (its open file, decoded caches) once no view
+        made from it is left; metadata stays readable, new views raise ValueError.
+        Closing twice is fine. Also what ``with omearrow.open(path) as image:`` does
+        on leaving the block."""
+        self._handle = None
+
+    @property
+    def closed(self) -> bool:
+        """True after ``close()``."""
+        return self._handle is None
+
+    def __enter__(self) -> "OmeImage":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
     def __reduce__(self) -> Any:
         if self._path is None:
@@ -91,10 +124,24 @@ class OmeImage:
         return (_reopen, (self._path, self._column, self._row, self._image_id))
 
     def __repr__(self) -> str:
+        where = f"path={self._path!r}, format={self._format!r}"
+        if self._column is not None:
+            where += f", column={self._column!r}"
+        if self._image_id is not None:
+            where += f", image_id={self._image_id!r}"
+        else:
+            where += f", row={self._row}"
         return (
-            f"omearrow.OmeImage(path={self._path!r}, format={self._format!r}, "
-            f"shape={self.shape}, dtype={self.dtype}, encoding={self.encoding!r})"
+            f"omearrow.OmeImage({where}, id={self.id!r}, shape={self.shape}, "
+            f"dtype={self.dtype}, encoding={self.encoding!r}"
+            f"{', closed' if self.closed else ''})"
         )
+
+    @property
+    def row(self) -> int:
+        """The row (record) of the file: Parquet row, dataset image row or TIFF image
+        index (0 when a dataset image was chosen by ``image_id``)."""
+        return self._row
 
     @property
     def path(self) -> str | None:
@@ -121,7 +168,7 @@ class OmeImage:
     def dtype(self) -> np.dtype:
         """The pixel dtype named by ``pixels_meta.type`` (uint16 when missing or
         unknown, as TensorView)."""
-        return np.dtype(self._image.meta_dtype)
+        return np.dtype(self._meta_dtype)
 
     @property
     def dimension_order(self) -> str | None:
@@ -248,8 +295,7 @@ class OmeImage:
         """
         if scene not in (None, 0):
             raise ValueError("Only scene=0 is supported for single-image records.")
-        return LazyTensorView(loader=lambda: self, **view_arguments(locals()))
-
+        return LazyTensorView(loader=_ImageLoader(self), **view_arguments(locals()))
 
     def to_dask(
         self,
@@ -284,25 +330,88 @@ class OmeImage:
         return image_to_dask(self, selection, layout, dtype, chunks)
 
 
-def _open(
-    path: PathLike, column: str | None, row: int, image_id: str | None, stacklevel: int
-) -> OmeImage:
+class _ImageLoader:
+    """The loader of ``OmeImage.tensor_view`` plans: returns the image; pickles as it
+    (its path, row, column), so plans over files pickle."""
+
+    __slots__ = ("image",)
+
+    def __init__(self, image: OmeImage) -> None:
+        self.image = image
+
+    def __call__(self) -> OmeImage:
+        return self.image
+
+    def __reduce__(self) -> Any:
+        return (_ImageLoader, (self.image,))
+
+
+def _row_index(row: Any) -> int:
+    """`row` as an int (NumPy integers accepted), TypeError naming the argument."""
+    if isinstance(row, bool):
+        raise TypeError("row must be an int, not bool")
+    try:
+        return operator.index(row)
+    except TypeError:
+        raise TypeError(f"row must be an int, not {type(row).__name__}") from None
+
+
+def _path_text(path: PathLike) -> tuple[str, bool]:
+    """The path as text (file:// URIs made local) and whether it is a remote URI;
+    FileNotFoundError for a local path that does not exist."""
     text = _fspath(path)
     if text.startswith("file://"):
         text = urllib.parse.unquote(urllib.parse.urlparse(text).path)
     remote = is_uri(text)
     if not remote and not os.path.exists(text):
         raise FileNotFoundError(f"No such file: {text}")
+    return text, remote
+
+
+def _open_core(
+    text: str, remote: bool, column: str | None, row: int, image_id: str | None
+) -> tuple[_core.Image, str, str, list[tuple[str, str]]]:
+    try:
+        if remote:
+            prepare_object_storage([text])
+            return _core.open_uri(text, column, row, image_id, column_required=True)
+        return _core.open_file(text, column, row, image_id, column_required=True)
+    except OSError as exc:
+        if exc.errno is None or exc.filename is not None or len(exc.args) != 1:
+            raise
+        # The system's errno: the standard OSError(errno, message, filename) (an
+        # OSError subclass such as PermissionError where Python has one).
+        message = str(exc.args[0])
+        if message.startswith(text + ": "):
+            message = message[len(text) + 2:]
+        raise OSError(exc.errno, message, text) from None
+
+
+def _open(
+    path: PathLike, column: str | None, row: Any, image_id: str | None, stacklevel: int
+) -> OmeImage:
+    text, remote = _path_text(path)
     if column is not None and not isinstance(column, str):
         raise TypeError(f"column must be a str or None, not {type(column).__name__}")
     if image_id is not None and not isinstance(image_id, str):
         raise TypeError(f"image_id must be a str or None, not {type(image_id).__name__}")
-    row = operator.index(row)
-    if remote:
-        prepare_object_storage([text])
-        image, fmt, used_column, warnings = _core.open_uri(text, column, row, image_id)
-    else:
-        image, fmt, used_column, warnings = _core.open_file(text, column, row, image_id)
+    row = _row_index(row)
+    if row < 0:
+        # Counted from the end, like t=-1: the file's image count under that column.
+        count = len(_image_entries(text, remote, "ome_arrow" if column is None else column))
+        if row + count < 0:
+            raise IndexError(f"{text}: row {row} is out of range (the file has {count} rows)")
+        row += count
+    image, fmt, used_column, warnings = _open_core(text, remote, column, row, image_id)
+    if column is not None and column != "ome_arrow" and fmt != "parquet":
+        raise ValueError(
+            f"{text}: column= applies to Parquet files only; this is a {fmt} file"
+        )
+    if image_id is not None and fmt != "dataset":
+        raise ValueError(
+            f"{text}: image_id= applies to dataset directories only; this is a {fmt} file"
+            " (use row=)"
+        )
     emit(warnings, stacklevel + 1)
     return OmeImage._make(
         image,
@@ -312,6 +421,76 @@ def _open(
         row=row,
         image_id=image_id,
     )
+
+
+def _image_entries(text: str, remote: bool, column: str | None) -> list[tuple[int, str | None]]:
+    """(row, column) of every image of a file: each row of each OME-Arrow column of a
+    Parquet file (only `column` when given), each image of a dataset, each OME image /
+    series of a TIFF. Reads metadata only."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, fmt, used_column, _ = _open_core(text, remote, column, 0, None)
+    if fmt == "tiff":
+        # TIFFs hold few images: probe them by index (each open reads IFDs only).
+        rows = 1
+        while True:
+            try:
+                _open_core(text, remote, None, rows, None)
+            except IndexError:
+                break
+            rows += 1
+        return [(row, None) for row in range(rows)]
+    from omearrow._collection import open_collection
+
+    # A named column (also "ome_arrow", which may have been auto-detected): the column
+    # open() uses; none: every OME-Arrow column of the file.
+    selected = used_column if column is not None and used_column else None
+    collection = open_collection(text, column=selected)
+    entries = []
+    for index in range(len(collection)):
+        _, row, col = collection._core.entry(index)
+        entries.append((row, col or None))
+    return entries
+
+
+def open_images(path: PathLike, *, column: str | None = None) -> list[OmeImage]:
+    """Every image of a file, in order, reading only metadata: each row of each
+    OME-Arrow column of a Parquet file (only ``column`` when given), each image of a
+    dataset directory, each OME image (series) of a TIFF.
+
+    Each ``OmeImage`` says where it is (``row``, ``column``, ``id`` in its repr), so
+    this lists a file's rows and OME-Arrow columns; ``omearrow.open(path, row=...,
+    column=...)`` opens one of them.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: ``column`` does not exist (the error lists the OME-Arrow columns).
+    """
+    text, remote = _path_text(path)
+    if column is not None and not isinstance(column, str):
+        raise TypeError(f"column must be a str or None, not {type(column).__name__}")
+    return [_open(text, col, row, None, 2) for row, col in
+            _image_entries(text, remote, column)]
+
+
+def file_images(
+    path: PathLike, column: str | None = None, stacklevel: int = 2
+) -> list[OmeImage]:
+    """Every image of one record column of a file: ``omearrow.open(path, column=...)``
+    (with its warnings: the auto-detected column) and each further row of that column,
+    dataset image or TIFF image (what ``TileDataset`` takes a path to mean). Warnings are
+    raised `stacklevel` frames up, as seen by this function (1: here)."""
+    import warnings
+
+    first = _open(path, column, 0, None, stacklevel)
+    text, remote = _path_text(path)
+    entries = _image_entries(text, remote, first.column or "ome_arrow")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rest = [_open(text, col, row, None, 2) for row, col in entries[1:]]
+    return [first] + rest
 
 
 def _reopen(path: str, column: str | None, row: int, image_id: str | None) -> OmeImage:
@@ -339,14 +518,18 @@ def open(  # noqa: A001  (the module-level name is the API)
 
     Args:
         path: File or directory (str or os.PathLike).
-        column: Parquet column holding the records. Default ``"ome_arrow"``; when that
-            column is missing or not an OME-Arrow struct, the first struct column with
-            OME-Arrow fields is used with the reference's UserWarning.
+        column: Parquet column holding the records. A named column must exist (else
+            ValueError listing the file's OME-Arrow columns). Not given (or the
+            reference's default ``"ome_arrow"``): ``"ome_arrow"`` when the file has it,
+            else the first struct column with OME-Arrow fields, with the reference's
+            UserWarning. Other formats: an error.
         row: Parquet: the row (record); dataset: the row of ``images.parquet``; TIFF:
             the OME ``<Image>`` index, or the series of a file tifffile wrote in several
             calls (shaped series); other TIFFs (ImageJ hyperstacks, plain stacks) hold
-            one image.
-        image_id: Dataset: select the image by id instead of by row.
+            one image. Negative rows count from the end (``row=-1``: the last). A file
+            may hold several images: ``omearrow.open_images(path)`` lists them all.
+        image_id: Dataset: select the image by id instead of by row (other formats: an
+            error).
 
     Returns:
         OmeImage: The image handle; ``tensor_view(...)`` reads pixels lazily.
@@ -365,10 +548,44 @@ def open(  # noqa: A001  (the module-level name is the API)
 # --- writers -------------------------------------------------------------------------
 
 
+def _as_numpy(array: Any) -> np.ndarray:
+    """Any array-like as a NumPy array: NumPy arrays as they are, DLPack producers (torch
+    tensors, JAX arrays; zero-copy on the CPU) through ``np.from_dlpack``, else
+    ``np.asarray``."""
+    if isinstance(array, np.ndarray):
+        return array
+    if hasattr(array, "__dlpack__"):
+        try:
+            return np.from_dlpack(array)
+        except (BufferError, RuntimeError, TypeError, ValueError):
+            pass  # e.g. a tensor that needs grad, or one on a GPU: its __array__ decides
+    if hasattr(array, "detach") and hasattr(array, "cpu"):  # torch tensors
+        return np.asarray(array.detach().cpu())
+    return np.asarray(array)
+
+
+def _is_array_like(source: Any) -> bool:
+    """True for array-likes (``__array__`` / DLPack) that are not Arrow records."""
+    if isinstance(source, (pa.Array, pa.ChunkedArray, pa.Scalar, dict)):
+        return False
+    if hasattr(source, "__arrow_c_array__") or hasattr(source, "__arrow_c_stream__"):
+        return False
+    return isinstance(source, np.ndarray) or hasattr(source, "__array__") or hasattr(
+        source, "__dlpack__"
+    )
+
+
+def _dim_order(dim_order: Any) -> str:
+    """`dim_order` with the layouts' H/W aliases as Y/X."""
+    if not isinstance(dim_order, str):
+        raise TypeError(f"dim_order must be a str (e.g. 'CYX'), not {type(dim_order).__name__}")
+    return dim_order.upper().replace("H", "Y").replace("W", "X")
+
+
 def _dense_array(array: Any) -> np.ndarray:
     """`array` as a NumPy array the core can read in place: native byte order and
     non-negative strides (copied only when needed)."""
-    arr = np.asarray(array)
+    arr = _as_numpy(array)
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if any(stride < 0 or stride % arr.itemsize for stride in arr.strides):
@@ -390,9 +607,20 @@ def _image_from_numpy(
     physical_size_unit: str = "µm",
 ) -> _core.Image:
     arr = _dense_array(array)
+    order = _dim_order(dim_order)
+    if channel_names is not None:
+        if isinstance(channel_names, str):
+            raise TypeError("channel_names must be a sequence of str, not a str")
+        names = list(channel_names)
+        size_c = arr.shape[order.index("C")] if "C" in order and len(order) == arr.ndim else 1
+        if len(order) == arr.ndim and len(names) != size_c:
+            raise ValueError(
+                f"channel_names has {len(names)} names but the array has {size_c} "
+                f"channel{'s' if size_c != 1 else ''} (dim_order {dim_order!r})"
+            )
     return _core.image_from_dense(
         arr,
-        str(dim_order),
+        order,
         "unnamed" if image_id is None else str(image_id),
         "unknown" if name is None else str(name),
         str(image_type),
@@ -412,20 +640,20 @@ def _core_image(source: Any, dim_order: str) -> _core.Image:
         return source._image
     if isinstance(source, _core.Image):
         return source
-    if isinstance(source, np.ndarray):
-        return _image_from_numpy(source, dim_order=dim_order)
     if isinstance(source, LazyTensorView):
         source = source.collect()
     if isinstance(source, TensorView):
         # The view's selection, all five axes, in the view's dtype.
         pixels = source.with_layout("TCZYX").to_numpy(contiguous=True)
         return _image_from_numpy(pixels, dim_order="TCZYX")
+    if _is_array_like(source):  # NumPy arrays, torch tensors, anything with __array__
+        return _image_from_numpy(source, dim_order=dim_order)
     return image_from_data(source, "auto")
 
 
 def _is_array_input(source: Any) -> bool:
     """True for writer inputs made into images from pixels alone (no record id)."""
-    return isinstance(source, (np.ndarray, TensorView, LazyTensorView))
+    return isinstance(source, (TensorView, LazyTensorView)) or _is_array_like(source)
 
 
 def _core_images(sources: Any, dim_order: str) -> list[_core.Image]:
@@ -466,13 +694,15 @@ def from_numpy(
 
     Args:
         array: Pixels (uint8, int8, uint16, int16, uint32, int32, uint64, int64,
-            float32 or float64), any strides; read in place.
-        dim_order: Axis letters of ``array`` (T, C, Z, Y, X; Y and X required; missing
-            axes are size 1).
+            float32 or float64), any strides; read in place. Any array-like: NumPy
+            arrays, torch tensors and other DLPack or ``__array__`` producers.
+        dim_order: Axis letters of ``array`` (T, C, Z, Y, X, or H/W for Y/X as in
+            layouts; Y and X required; missing axes are size 1).
         image_id: Record ``id`` (default ``"unnamed"``).
         name: Record ``name`` (default ``"unknown"``).
         image_type: Record ``image_type``.
-        channel_names: Channel names (default ``C0..C{n-1}``).
+        channel_names: Channel names, one per channel (default ``C0..C{n-1}``); another
+            count is a ValueError.
         chunk_shape: Chunk shape ``(Z, Y, X)``, clipped to the image.
         chunk_encoding: ``"bytes"`` (typed byte chunks, source dtype;
             ``OME_ARROW_BYTE_STRUCT``) or ``"list"`` (planes + list<uint16> chunks;
@@ -543,6 +773,11 @@ def write_parquet(
         dim_order: Axis letters of a NumPy input.
     """
     target = _fspath(path)
+    if target.lower().endswith((".tif", ".tiff")):
+        raise ValueError(
+            f"write_parquet writes Parquet, but {target!r} ends in a TIFF suffix; name it "
+            "*.ome.parquet (omearrow does not write TIFF)"
+        )
     images = _core_images(image_or_array, dim_order)
     _core.write_parquet(
         images,

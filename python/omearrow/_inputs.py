@@ -7,6 +7,7 @@ encoding), as the reference reads dicts.
 
 from __future__ import annotations
 
+import atexit
 import weakref
 from typing import Any, Callable
 
@@ -15,7 +16,7 @@ import pyarrow as pa
 
 from omearrow import _core
 
-__all__ = ["image_from_data", "dtype_name"]
+__all__ = ["image_from_data", "image_from_dict", "dtype_name"]
 
 
 def _scalar_as_array(scalar: pa.StructScalar) -> pa.StructArray:
@@ -88,6 +89,15 @@ _CACHE_SIZE = 64
 _cache: dict[tuple[int, str], tuple[weakref.ref, _core.Image]] = {}
 
 
+def _clear_cache() -> None:
+    # At exit, before modules are torn down: cached images would otherwise outlive the
+    # extension's type table (nanobind then reports them as "leaked" instances).
+    _cache.clear()
+
+
+atexit.register(_clear_cache)
+
+
 def _cached(data: Any, policy: str, parse: Callable[[], _core.Image]) -> _core.Image:
     key = (id(data), policy)
     entry = _cache.get(key)
@@ -125,7 +135,7 @@ def image_from_data(data: Any, chunk_policy: Any) -> _core.Image:
     if isinstance(data, pa.StructScalar):
         return _core.image_from_array(_scalar_as_array(data), "scalar", policy)
     if isinstance(data, dict):
-        return _core.image_from_array(_record_from_dict(data), "dict", policy)
+        return image_from_dict(data, policy)[0]
     if hasattr(data, "__arrow_c_array__"):
         return _core.image_from_array(data, "array", policy)
     if hasattr(data, "__arrow_c_stream__"):
@@ -134,6 +144,12 @@ def image_from_data(data: Any, chunk_policy: Any) -> _core.Image:
         "TensorView data must be a dict, pyarrow.StructScalar, pyarrow.StructArray, "
         f"pyarrow.ChunkedArray or omearrow.OmeImage, not {type(data).__name__}"
     )
+
+
+def image_from_dict(data: dict[str, Any], policy: str) -> tuple[_core.Image, pa.StructArray]:
+    """A dict record's core image and the Arrow record it was converted to."""
+    record = _record_from_dict(data)
+    return _core.image_from_array(record, "dict", policy), record
 
 
 def dtype_name(dtype: Any) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from omearrow import _core
+from omearrow._exit import track
 from omearrow._tensor import TensorView
 from omearrow._viewargs import (
     UNSET,
@@ -25,6 +26,12 @@ from omearrow._viewargs import (
 )
 
 __all__ = ["LazyTensorView"]
+
+
+def _unpickle_lazy(
+    loader: Any, resolver: Any, kwargs: dict[str, Any]
+) -> "LazyTensorView":
+    return LazyTensorView(loader=loader, resolver=resolver, **kwargs)
 
 
 def _resolve_function(
@@ -93,6 +100,44 @@ class LazyTensorView:
         self._plan = _core.LazyPlan(
             _resolve_function(loader, resolver, self._kwargs, self._resolved)
         )
+        track(self)
+
+    def _release_core(self) -> None:
+        """Drops the plan and its view (at interpreter exit; see omearrow._exit)."""
+        self._plan = None
+        self._resolved.clear()
+        self._loader = None
+        self._resolver = None
+
+    def __reduce__(self) -> Any:
+        """Pickles as its loader (or resolver) and arguments; those must pickle (an
+        ``OmeImage.tensor_view`` plan pickles as the image's path and selection)."""
+        return (_unpickle_lazy, (self._loader, self._resolver, self._kwargs))
+
+    def __repr__(self) -> str:
+        given = ", ".join(
+            f"{name}={value!r}" for name, value in self._kwargs.items()
+            if value is not None and name not in ("chunk_policy", "channel_policy")
+        )
+        state = "collected" if self._resolved else "not collected"
+        return f"omearrow.LazyTensorView({given}{', ' if given else ''}{state})"
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(plan)``: collects, then as ``TensorView.__array__``."""
+        return self.collect().__array__(dtype=dtype, copy=copy)
+
+    def __dlpack__(self, stream: Any = None, **kwargs: Any) -> Any:
+        """Collects, then as ``TensorView.__dlpack__``."""
+        return self.collect().__dlpack__(stream, **kwargs)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """``(1, 0)``: views are on the CPU."""
+        return (1, 0)
+
+    @property
+    def ndim(self) -> int:
+        """Return the number of dimensions (collects)."""
+        return self.collect().ndim
 
     def _spawn(self, **updates: Any) -> "LazyTensorView":
         kwargs = dict(self._kwargs)

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from omearrow import _core
-from omearrow._inputs import dtype_name, image_from_data
+from omearrow._inputs import dtype_name, image_from_data, image_from_dict
 from omearrow._seed import seed_int
 from omearrow._viewargs import (
     ChannelPolicy,
@@ -20,9 +20,91 @@ from omearrow._viewargs import (
     RoiType,
     Tile,
 )
+from omearrow._exit import track
 from omearrow._warn import emit
 
 __all__ = ["TensorView"]
+
+# What a view is made of, for pickling: (data, t, z, c, roi, roi3d, roi_nd, roi_type,
+# tile, layout, dtype, chunk_policy, channel_policy).
+_ORIGIN_ARGUMENTS = ("t", "z", "c", "roi", "roi3d", "roi_nd", "roi_type", "tile", "layout",
+                     "dtype", "chunk_policy", "channel_policy")
+
+
+def _plain_index(value: Any) -> Any:
+    """NumPy (and other ``__index__``) integers and integer arrays as plain ints and
+    lists, so ``t=np.int64(2)`` or ``c=np.array([0, 1])`` select like ints and lists;
+    everything else unchanged (the core raises the reference's errors for it)."""
+    kind = type(value)
+    if value is None or kind is int or kind is slice:
+        return value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iu" and value.ndim <= 1:
+            return value.tolist()
+        return value
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, np.integer) for v in value):
+            return [int(v) if isinstance(v, np.integer) else v for v in value]
+        return value
+    if hasattr(kind, "__index__") and not isinstance(value, bool):
+        try:
+            return int(value.__index__())
+        except TypeError:
+            return value
+    return value
+
+
+def _pickled_data(data: Any) -> Any:
+    """A view's data as something that pickles: an ``OmeImage`` (its path, row, column),
+    a dict as it is, Arrow records as Arrow IPC bytes of just their rows."""
+    if isinstance(data, (pa.Array, pa.ChunkedArray, pa.StructScalar)):
+        from omearrow._inputs import _scalar_as_array
+
+        if isinstance(data, pa.StructScalar):
+            data = _scalar_as_array(data)
+        chunked = isinstance(data, pa.ChunkedArray)
+        table = pa.table({"records": data})
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return _ArrowRecords(sink.getvalue().to_pybytes(), chunked)
+    from omearrow._files import OmeImage
+
+    if isinstance(data, (dict, OmeImage)):
+        return data  # an OmeImage pickles as its path, row, column and image id
+    raise TypeError(
+        f"a TensorView over {type(data).__name__} data cannot be pickled (views over files, "
+        "Arrow records and dicts can)"
+    )
+
+
+class _ArrowRecords:
+    """Arrow IPC bytes of a view's records (pickled views over in-memory data)."""
+
+    __slots__ = ("ipc", "chunked")
+
+    def __init__(self, ipc: bytes, chunked: bool) -> None:
+        self.ipc = ipc
+        self.chunked = chunked
+
+    def __reduce__(self) -> Any:
+        return (_ArrowRecords, (self.ipc, self.chunked))
+
+    def records(self) -> Any:
+        column = pa.ipc.open_stream(self.ipc).read_all().column("records")
+        if self.chunked:
+            return column
+        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+
+
+def _unpickle_view(data: Any, arguments: tuple[Any, ...]) -> "TensorView":
+    if isinstance(data, _ArrowRecords):
+        data = data.records()
+    import warnings
+
+    with warnings.catch_warnings():  # raised when the view was first made
+        warnings.simplefilter("ignore")
+        return TensorView(data, **dict(zip(_ORIGIN_ARGUMENTS, arguments)))
 
 def _drain(iterator: _core.ViewIterator, stacklevel: int) -> Iterator[_core.DLPackObject]:
     """Yields the core iterator's items, raising their warnings (`stacklevel` as seen by
@@ -132,7 +214,7 @@ class TensorView:
             selected: ``"error"`` (default) raises, ``"first"`` keeps the first.
     """
 
-    __slots__ = ("_view", "_array", "__weakref__")
+    __slots__ = ("_view", "_array", "_origin", "__weakref__")
 
     def __init__(
         self,
@@ -152,10 +234,19 @@ class TensorView:
         chunk_policy: ChunkPolicy = "auto",
         channel_policy: ChannelPolicy = "error",
     ) -> None:
-        image = image_from_data(data, chunk_policy)
+        if type(data) is dict:
+            # Kept as its Arrow record (for pickling), not as the dict of Python lists.
+            image, data = image_from_dict(data, str(chunk_policy))
+        else:
+            image = image_from_data(data, chunk_policy)
         out_dtype = None if dtype is None else dtype_name(dtype)
         if plane_loader is not None:
             image = _core.image_with_plane_loader(image, plane_loader, out_dtype)
+        if layout is not None and not isinstance(layout, str):
+            raise TypeError(
+                f"layout must be a str (e.g. 'CHW') or None, not {type(layout).__name__}"
+            )
+        t, z, c = _plain_index(t), _plain_index(z), _plain_index(c)
         # Positional: the per-call cost of a small view is dominated by such details.
         view = _core.make_view(
             image, t, z, c, roi, roi3d, roi_nd, roi_type, tile,
@@ -163,16 +254,44 @@ class TensorView:
         )
         self._view = view
         self._array: np.ndarray | None = None
+        self._origin: tuple[Any, tuple[Any, ...]] | None = (
+            None if plane_loader is not None else
+            (data, (t, z, c, roi, roi3d, roi_nd, roi_type, tile, layout, dtype,
+                    chunk_policy, channel_policy))
+        )
+        track(self)
         raised = view.warnings
         if raised:
             emit(raised, 2)
 
     @classmethod
-    def _wrap(cls, view: _core.View) -> "TensorView":
+    def _wrap(
+        cls, view: _core.View, origin: tuple[Any, tuple[Any, ...]] | None = None
+    ) -> "TensorView":
         out = cls.__new__(cls)
         out._view = view
         out._array = None
+        out._origin = origin
+        track(out)
         return out
+
+    def _release_core(self) -> None:
+        """Drops the core view (at interpreter exit; see omearrow._exit)."""
+        self._view = None
+        self._array = None
+        self._origin = None
+
+    def __reduce__(self) -> Any:
+        """Views pickle as what they were made of: a view over a file as its path, row,
+        column and selection; a view over in-memory records as their Arrow IPC bytes and
+        the selection (so DataLoader workers started with "spawn" can use them)."""
+        if self._origin is None:
+            raise TypeError(
+                "this TensorView cannot be pickled: it reads pixels through a "
+                "plane_loader or was not made by TensorView(...)"
+            )
+        data, arguments = self._origin
+        return (_unpickle_view, (_pickled_data(data), arguments))
 
     def __repr__(self) -> str:
         try:
@@ -183,6 +302,46 @@ class TensorView:
             f"omearrow.TensorView(shape={shape}, dtype={self._view.dtype}, "
             f"layout={self.layout!r})"
         )
+
+    @property
+    def ndim(self) -> int:
+        """Return the number of dimensions (``len(self.shape)``)."""
+        return len(self._view.shape)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """``np.asarray(view)``: the view's pixels (``to_numpy()``, in the layout).
+
+        ``dtype`` casts; ``copy=True`` always returns a new array, ``copy=False``
+        raises ValueError when a cast would need a copy (NumPy 2 semantics)."""
+        arr = self.to_numpy()
+        if dtype is not None and np.dtype(dtype) != arr.dtype:
+            if copy is False:
+                raise ValueError(
+                    f"cannot convert the view's {arr.dtype} pixels to {np.dtype(dtype)} "
+                    "without a copy (copy=False)"
+                )
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def __dlpack__(
+        self,
+        stream: Any = None,
+        *,
+        max_version: tuple[int, int] | None = None,
+        dl_device: tuple[int, int] | None = None,
+        copy: bool | None = None,
+    ) -> Any:
+        """DLPack export of the view's pixels in its layout (``mode="numpy"``), so
+        ``np.from_dlpack(view)`` and ``torch.from_dlpack(view)`` work directly. Each call
+        exports afresh (unlike the single-use objects of ``to_dlpack``)."""
+        exported = self._view.export("cpu", False, "numpy", [])
+        return exported.__dlpack__(
+            stream, max_version=max_version, dl_device=dl_device, copy=copy
+        )
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """``(1, 0)``: views are on the CPU."""
+        return (1, 0)
 
     @property
     def dtype(self) -> np.dtype:
@@ -219,7 +378,16 @@ class TensorView:
         Returns:
             TensorView: New view with the requested layout.
         """
-        return TensorView._wrap(self._view.with_layout(layout if layout else ""))
+        if layout is not None and not isinstance(layout, str):
+            raise TypeError(
+                f"layout must be a str (e.g. 'CHW') or None, not {type(layout).__name__}"
+            )
+        origin = None
+        if self._origin is not None:
+            data, arguments = self._origin
+            arguments = arguments[:8] + (layout if layout else None,) + arguments[9:]
+            origin = (data, arguments)
+        return TensorView._wrap(self._view.with_layout(layout if layout else ""), origin)
 
     def to_numpy(self, *, contiguous: bool = False) -> np.ndarray:
         """Materialize the view as a NumPy array.

@@ -26,24 +26,54 @@ __all__ = ["CropDataset", "TileDataset"]
 _U64 = (1 << 64) - 1
 
 
-def _open_path(path: str | os.PathLike[str]) -> Any:
-    """Opens an image file through ``omearrow.open`` (the hook for path sources)."""
-    import omearrow
+def _open_path(path: str | os.PathLike[str], column: str | None = None) -> list[Any]:
+    """Every image of a file (each row of the record column ``omearrow.open`` picks, or
+    of `column`; each dataset image; each TIFF image), opened lazily."""
+    from omearrow._files import file_images
 
-    opener = getattr(omearrow, "open", None)
-    if opener is None:
-        raise TypeError(
-            f"cannot open {os.fspath(path)!r}: this omearrow build has no omearrow.open(); "
-            "pass records or views"
-        )
-    return opener(path)
+    # Warnings (column auto-detection) at the caller of TileDataset(...); as seen by
+    # file_images: itself, this function, _expand_source, _make_views, __init__, caller.
+    return file_images(path, column, 6)
+
+
+def _torch_or_numpy_dtype(dtype: Any) -> Any:
+    """`dtype` as something numpy.dtype() takes: torch dtypes map to their NumPy dtype."""
+    if isinstance(dtype, torch.dtype):
+        try:
+            return torch.empty(0, dtype=dtype).numpy().dtype
+        except TypeError:
+            raise TypeError(f"dtype {dtype} has no NumPy equivalent") from None
+    return dtype
+
+
+def _single_source(sources: Any) -> bool:
+    """True when `sources` is one source rather than a sequence of them."""
+    import pyarrow as pa
+
+    from omearrow._files import OmeImage
+
+    return isinstance(
+        sources,
+        (str, bytes, os.PathLike, pa.Array, pa.ChunkedArray, pa.StructScalar, dict,
+         TensorView, LazyTensorView, OmeImage),
+    )
+
+
+def _expand_source(source: Any, column: str | None) -> list[Any]:
+    """The images of one source: a path or a multi-row Arrow array stands for all its
+    images (rows); everything else for one image."""
+    import pyarrow as pa
+
+    if isinstance(source, (str, bytes, os.PathLike)):
+        return _open_path(source, column)
+    if isinstance(source, (pa.Array, pa.ChunkedArray)) and len(source) > 1:
+        return [source.slice(i, 1) for i in range(len(source))]
+    return [source]
 
 
 def _source_view(source: Any, selection: dict[str, Any]) -> TensorView:
     """The TensorView of one source: views are used as they are (their own selection,
     layout and dtype); other objects get the dataset's selection."""
-    if isinstance(source, (str, os.PathLike)):
-        source = _open_path(source)
     if isinstance(source, LazyTensorView):
         return source.collect()
     if isinstance(source, TensorView):
@@ -54,8 +84,9 @@ def _source_view(source: Any, selection: dict[str, Any]) -> TensorView:
     return TensorView(source, **selection)
 
 
-def _labeled(exc: BaseException, index: int) -> BaseException:
-    message = f"TileDataset source {index}: {exc}"
+def _labeled(exc: BaseException, index: int, row: int | None = None) -> BaseException:
+    where = f"TileDataset source {index}" + ("" if row is None else f" (image {row})")
+    message = f"{where}: {exc}"
     try:
         return type(exc)(message)
     except Exception:
@@ -72,8 +103,10 @@ def _distributed() -> tuple[int, int]:
 class TileDataset(IterableDataset):
     """2-D tiles of many images for training, each selected tile once per epoch.
 
-    Every source yields, for each selected (t, z), the tiles of its ROI (row by row, edge
-    tiles clipped) as ``torch.Tensor`` in the tile layout (default ``"CHW"``). With
+    Every image yields, for each selected (t, z), the tiles of its ROI (row by row) as
+    ``torch.Tensor`` in the tile layout (default ``"CHW"``); ``edge`` says what happens
+    at the right and bottom edges where the ROI is not a multiple of the tile size. A
+    path or a multi-row Arrow array is every image (row) it holds. With
     ``shuffle``, the tiles of all images are shuffled together; the order depends only
     on ``(seed, epoch)`` (``random.Random(seed + (epoch << 64)).shuffle``), so
     ``set_epoch(n)`` reshuffles reproducibly. Work is split across DataLoader workers
@@ -83,15 +116,26 @@ class TileDataset(IterableDataset):
     share does not depend on the number of workers).
 
     Args:
-        sources: Images: records (``pa.StructArray``, ``pa.StructScalar``,
-            ``pa.ChunkedArray``, dict), ``TensorView`` / ``LazyTensorView`` objects
-            (used with their own selection, layout and dtype), objects with a
-            ``tensor_view(**selection)`` method, or paths (str / os.PathLike of
-            Parquet files, dataset directories, OME-TIFF/TIFF; opened lazily with
-            ``omearrow.open``).
+        sources: One source or a list of them: records (``pa.StructArray``,
+            ``pa.StructScalar``, ``pa.ChunkedArray``, dict; an array of several rows is
+            all its rows), ``TensorView`` / ``LazyTensorView`` objects (used with their
+            own selection, layout and dtype), objects with a
+            ``tensor_view(**selection)`` method (an ``OmeImage``: that one image), or
+            paths (str / os.PathLike of Parquet files, dataset directories,
+            OME-TIFF/TIFF; every image of the file: each row of its record column,
+            opened lazily like ``omearrow.open_images``).
         tile_size: ``(tile_h, tile_w)``.
+        edge: Partial tiles at the right and bottom edges: ``"clip"`` (default: yielded
+            smaller; fine with ``batch_size=None``, but the DataLoader's default
+            collation cannot stack tiles of different sizes), ``"pad"`` (padded to the
+            full tile size with ``fill``; ``with_index`` still gives the real w and h)
+            or ``"drop"`` (left out). Use ``"pad"`` or ``"drop"`` with ``batch_size``.
+        fill: The padding value of ``edge="pad"``.
+        column: The Parquet record column of path sources (default: as
+            ``omearrow.open``).
         layout: Tile layout (letters C, Y, X / H, W; T and Z are single). Default CHW.
-        dtype: Output dtype. Default: each image's ``pixels_meta.type``.
+        dtype: Output dtype, a NumPy or torch dtype (``torch.float32``). Default: each
+            image's ``pixels_meta.type``.
         t, z, c, roi, channel_policy: Selection applied to each record source, as in
             ``TensorView``.
         shuffle: Shuffle all tiles each epoch.
@@ -100,16 +144,21 @@ class TileDataset(IterableDataset):
             worker (0 = synchronous).
         rank, world_size: Distributed shard; default: ``torch.distributed`` when it is
             initialised, else 0 and 1.
-        with_index: Yield ``(tile, (image, t, z, x, y, w, h))`` instead of tiles.
+        with_index: Yield ``(tile, (image, t, z, x, y, w, h))`` instead of tiles;
+            ``image`` indexes ``images`` (the sources with files and arrays expanded).
 
-    Errors about one source name it: ``"TileDataset source 3: <message>"``.
+    Errors about one source name it: ``"TileDataset source 3: <message>"`` (``"source 3
+    (image 2)"`` for the third image of a file or array).
     """
 
     def __init__(
         self,
-        sources: Sequence[Any],
+        sources: Sequence[Any] | Any,
         *,
         tile_size: tuple[int, int],
+        edge: str = "clip",
+        fill: float = 0,
+        column: str | None = None,
         layout: str | None = None,
         dtype: Any = None,
         t: Any = None,
@@ -125,9 +174,17 @@ class TileDataset(IterableDataset):
         with_index: bool = False,
     ) -> None:
         super().__init__()
-        self._sources = list(sources)
+        if edge not in ("clip", "pad", "drop"):
+            raise ValueError(f"edge must be 'clip', 'pad' or 'drop', not {edge!r}")
+        if isinstance(fill, bool) or not isinstance(fill, (int, float, np.number)):
+            raise TypeError(f"fill must be a number, not {type(fill).__name__}")
+        self._sources = [sources] if _single_source(sources) else list(sources)
+        self._column = column
+        self._edge = edge
+        self._fill = fill
         self._selection = dict(
-            t=t, z=z, c=c, roi=roi, layout=layout, dtype=dtype, channel_policy=channel_policy
+            t=t, z=z, c=c, roi=roi, layout=layout, dtype=_torch_or_numpy_dtype(dtype),
+            channel_policy=channel_policy,
         )
         self._tile_size = tuple(tile_size)
         self._shuffle = bool(shuffle)
@@ -138,16 +195,67 @@ class TileDataset(IterableDataset):
         self._with_index = bool(with_index)
         self._epoch = 0
         self._views = self._make_views()
+        if edge == "pad" and not float(fill).is_integer():
+            for index, view in enumerate(self._views):
+                if view.dtype.kind in "iu":
+                    raise ValueError(
+                        f"fill={fill!r} is not an integer but image {index} yields "
+                        f"{view.dtype} tiles"
+                    )
         self._num_tiles = len(self._stream(0, 1))  # validates tile_size, prefetch, layouts
 
     def _make_views(self) -> list[TensorView]:
         views = []
+        self._images: list[tuple[int, int | None]] = []
         for index, source in enumerate(self._sources):
             try:
-                views.append(_source_view(source, self._selection))
+                images = _expand_source(source, self._column)
             except Exception as exc:
                 raise _labeled(exc, index) from exc
+            several = len(images) > 1
+            for row, image in enumerate(images):
+                try:
+                    views.append(_source_view(image, self._selection))
+                except Exception as exc:
+                    raise _labeled(exc, index, row if several else None) from exc
+                self._images.append((index, row if several else None))
         return views
+
+    @property
+    def images(self) -> list[tuple[int, int | None]]:
+        """Per image (the ``image`` of ``with_index``): ``(source index, image of that
+        source)``, the latter None for a source that is one image."""
+        return list(self._images)
+
+    def __repr__(self) -> str:
+        return (
+            f"omearrow.data.TileDataset({len(self._sources)} sources, "
+            f"{len(self._views)} images, tile_size={self._tile_size}, edge={self._edge!r}, "
+            f"{self._num_tiles} tiles per epoch, shuffle={self._shuffle})"
+        )
+
+    def _label(self) -> str:
+        # C++ names images by their position; that is the source's when none expanded.
+        expanded = len(self._images) != len(self._sources)
+        return "TileDataset image" if expanded else "TileDataset source"
+
+    def _pad(self, tensor: torch.Tensor, image: int) -> torch.Tensor:
+        """`tensor` padded with `fill` to the full tile size (H, W of the view's layout)."""
+        layout = self._views[image].layout
+        tile_h, tile_w = self._tile_size
+        shape = list(tensor.shape)
+        where = []
+        for axis, letter in enumerate(layout):
+            if letter == "H":
+                shape[axis] = tile_h
+            elif letter == "W":
+                shape[axis] = tile_w
+            where.append(slice(0, tensor.shape[axis]))
+        if list(tensor.shape) == shape:
+            return tensor
+        out = torch.full(shape, self._fill, dtype=tensor.dtype)
+        out[tuple(where)] = tensor
+        return out
 
     def _stream(self, shard_index: int, shard_count: int) -> _core.TileStream:
         return _core.tile_stream(
@@ -159,7 +267,8 @@ class TileDataset(IterableDataset):
             shard_index=shard_index,
             shard_count=shard_count,
             prefetch=self._prefetch,
-            source_label="TileDataset source",
+            source_label=self._label(),
+            drop_partial=self._edge == "drop",
         )
 
     def _rank_and_world(self) -> tuple[int, int]:
@@ -204,6 +313,8 @@ class TileDataset(IterableDataset):
                     return
                 tile, task = item
                 tensor = torch.from_dlpack(tile)
+                if self._edge == "pad":
+                    tensor = self._pad(tensor, task[0])
                 yield (tensor, task) if self._with_index else tensor
         finally:
             stream.close()
@@ -216,8 +327,12 @@ class TileDataset(IterableDataset):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        import warnings
+
         self.__dict__.update(state)
-        self._views = self._make_views()
+        with warnings.catch_warnings():  # raised when the dataset was made
+            warnings.simplefilter("ignore")
+            self._views = self._make_views()
 
 
 def _relabeled(exc: BaseException, prefix: str) -> BaseException:

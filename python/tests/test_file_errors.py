@@ -44,8 +44,10 @@ def test_row_out_of_range(written):
     with unmodified(written):
         with pytest.raises(IndexError, match="good.ome.parquet"):
             omearrow.open(written, row=1)
-        with pytest.raises(IndexError, match="good.ome.parquet"):
-            omearrow.open(written, row=-1)
+        # Negative rows count from the end (issue 22): -1 is the last row.
+        assert omearrow.open(written, row=-1).row == 0
+        with pytest.raises(IndexError, match=r"good.ome.parquet: row -2 is out of range"):
+            omearrow.open(written, row=-2)
 
 
 def test_jump_row_out_of_range():
@@ -54,10 +56,11 @@ def test_jump_row_out_of_range():
             omearrow.open(JUMP, column=JUMP_COLUMN, row=3)
 
 
-def test_missing_column_falls_back_with_a_warning(written):
-    with pytest.warns(UserWarning, match="Requested column 'other' was not usable"):
-        image = omearrow.open(written, column="other")
-    assert image.column == "ome_arrow"
+def test_missing_named_column_is_an_error(written):
+    # A column the user names must exist (issue 22); the error lists the OME columns.
+    with pytest.raises(ValueError, match=r"good.ome.parquet: no column 'other'; its "
+                                         r"OME-Arrow columns: 'ome_arrow'$"):
+        omearrow.open(written, column="other")
 
 
 def test_non_ome_columns(tmp_path):

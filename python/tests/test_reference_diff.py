@@ -130,7 +130,7 @@ def _export_outcome(cls, record, kwargs):
         {"roi_nd": (0, 0, 1)},
         {"t": 9},
         {"c": ["x"]},
-        {"t": np.int64(0)},
+        {"t": np.float64(0)},
         {"layout": "CHW"},
         {"layout": "QQ"},
         {"roi3d": (0, 0, 3, 1, 1, 2)},
@@ -153,3 +153,14 @@ def test_errors_match_reference(kwargs):
 
     assert outcome(omearrow.TensorView) == outcome(RefTensorView)
     assert outcome(omearrow.TensorView) is not None
+
+
+def test_numpy_integers_are_accepted_where_the_reference_rejects_them():
+    # A deliberate extension (issue 22): t=np.int64(0) selects like t=0.
+    record = _record("planes_u16")
+    with pytest.raises(ValueError, match="Unsupported t index type"):
+        RefTensorView(record, t=np.int64(0)).shape
+    np.testing.assert_array_equal(
+        omearrow.TensorView(record, t=np.int64(0)).to_numpy(),
+        RefTensorView(record, t=0).to_numpy(),
+    )

@@ -31,6 +31,7 @@ arrow::Result<OpenedImage> OpenPathOrUri(const std::string& source, const OpenOp
   }
   ParquetOpenOptions parquet;
   parquet.column = options.column;
+  parquet.column_required = options.column_required;
   parquet.row = options.row;
   parquet.record = options.record;
   parquet.open_file = MakeFileOpener(location);

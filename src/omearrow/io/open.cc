@@ -56,6 +56,7 @@ arrow::Result<OpenedImage> Open(const std::string& path, const OpenOptions& opti
     case FileFormat::kParquet: {
       ParquetOpenOptions parquet;
       parquet.column = options.column;
+      parquet.column_required = options.column_required;
       parquet.row = options.row;
       parquet.record = options.record;
       return OpenParquet(path, parquet);

@@ -28,6 +28,8 @@ arrow::Result<FileFormat> DetectFormat(const std::string& path);
 struct OpenOptions {
   // Parquet: the record column (default "ome_arrow", else auto-detected with a warning).
   std::optional<std::string> column;
+  // Parquet: a named `column` must exist (see ParquetOpenOptions::column_required).
+  bool column_required = false;
   // Parquet: the row; dataset: the row of images.parquet; TIFF: the OME <Image> index.
   int64_t row = 0;
   // Dataset: select the image by id instead of by row.

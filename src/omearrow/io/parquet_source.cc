@@ -66,7 +66,9 @@ arrow::Result<std::shared_ptr<ParquetHandle>> OpenHandle(const std::string& path
     file = *opened;
   } else {
     auto opened = arrow::io::ReadableFile::Open(path, ReaderMemoryPool());
-    if (!opened.ok()) return Status::IOError(path, ": ", opened.status().message());
+    if (!opened.ok()) {  // keeps the errno detail (EMFILE, EACCES, ...) for OSError.errno
+      return opened.status().WithMessage(path, ": ", opened.status().message());
+    }
     file = *opened;
   }
   handle->file = file;
@@ -446,9 +448,12 @@ arrow::Result<std::pair<int, int64_t>> LocateRow(const parquet::FileMetaData& me
 
 // Picks the record column: the requested one if it is an OME-Arrow struct; a requested
 // column that exists but is not one is an error (the reference's messages); a missing one
-// falls back to the first OME-Arrow struct column (with the reference's warning).
+// falls back to the first OME-Arrow struct column (with the reference's warning), unless
+// `required` (and `requested` is not the reference's default "ome_arrow"): then it is an
+// error listing the OME-Arrow columns.
 arrow::Result<int> ChooseColumn(const arrow::Schema& schema, const std::string& requested,
-                                const std::string& path, Warnings* warnings) {
+                                const std::string& path, Warnings* warnings,
+                                bool required = false) {
   const int index = schema.GetFieldIndex(requested);
   if (index >= 0) {
     const arrow::Field& field = *schema.field(index);
@@ -459,6 +464,14 @@ arrow::Result<int> ChooseColumn(const arrow::Schema& schema, const std::string& 
     }
     return Status::Invalid(path, ": Column '", requested,
                            "' does not have the expected OME-Arrow fields.");
+  }
+  if (required && requested != "ome_arrow") {
+    std::string ome;
+    for (const auto& field : schema.fields()) {
+      if (IsOmeStruct(*field)) ome += (ome.empty() ? "'" : ", '") + field->name() + "'";
+    }
+    return Status::Invalid(path, ": no column '", requested, "'; its OME-Arrow columns: ",
+                           ome.empty() ? std::string("none") : ome);
   }
   for (int i = 0; i < schema.num_fields(); ++i) {
     if (!IsOmeStruct(*schema.field(i))) continue;
@@ -615,7 +628,8 @@ arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& p
   }
   OpenedImage opened;
   const std::string requested = options.column.value_or("ome_arrow");
-  ARROW_ASSIGN_OR_RAISE(const int column, ChooseColumn(*schema, requested, path, &opened.warnings));
+  ARROW_ASSIGN_OR_RAISE(const int column, ChooseColumn(*schema, requested, path, &opened.warnings,
+                                                          options.column_required));
   opened.column = schema->field(column)->name();
   const ColumnLeaves leaves =
       CollectLeaves(reader.manifest().schema_fields[static_cast<size_t>(column)]);

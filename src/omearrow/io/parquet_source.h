@@ -30,6 +30,10 @@ struct ParquetOpenOptions {
   // (the reference's "Column 'x' is not a Struct; got string." / "... does not have the
   // expected OME-Arrow fields.").
   std::optional<std::string> column;
+  // When set, a `column` other than "ome_arrow" must exist: a missing one is an error
+  // listing the file's OME-Arrow columns instead of the auto-detection above (the
+  // reference's default name keeps the fallback, which code ported from it relies on).
+  bool column_required = false;
   // Which record (row of the file).
   int64_t row = 0;
   RecordOptions record;

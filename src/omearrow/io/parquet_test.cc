@@ -474,6 +474,17 @@ TEST(ParquetTest, MultiImageFilesAnyRowAndColumnChoice) {
   ASSERT_OK_AND_ASSIGN(auto info, InspectParquet(path));
   EXPECT_EQ(info.num_rows, 2);
   EXPECT_EQ(info.num_row_groups, 2);  // one row per row group
+
+  // A required column must exist (no auto-detection); "ome_arrow" keeps the fallback.
+  open_options.row = 0;
+  open_options.column_required = true;
+  open_options.column = "imagse";
+  EXPECT_STATUS(OpenParquet(path, open_options), Invalid,
+                path + ": no column 'imagse'; its OME-Arrow columns: 'images'");
+  open_options.column = "ome_arrow";
+  ASSERT_OK_AND_ASSIGN(opened, OpenParquet(path, open_options));
+  EXPECT_EQ(opened.column, "images");
+  EXPECT_EQ(opened.warnings.size(), 1u);
 }
 
 fs::path TestData(const std::string& name) {

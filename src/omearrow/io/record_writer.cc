@@ -273,7 +273,9 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
                                                    plane_list_offsets->data()->buffers[1],
                                                    plane_structs);
 
-  // pixels_meta, with channels (defaults when the image has none).
+  // pixels_meta, with channels. Values the image does not have stay null (a converted
+  // TIFF without calibration must not read back as 1 µm pixels); only a channel's id is
+  // filled in ("ch-<c>"), as channels are told apart by it.
   const auto pm_type_ptr = PixelsMetaType();
   const auto& pm_type = static_cast<const arrow::StructType&>(*pm_type_ptr);
   arrow::StringBuilder ch_id, ch_name, ch_illum;
@@ -283,11 +285,21 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
     const Channel* ch = static_cast<size_t>(c) < pm.channels.size()
                             ? &pm.channels[static_cast<size_t>(c)] : nullptr;
     ARROW_RETURN_NOT_OK(ch_id.Append(ch && ch->id ? *ch->id : "ch-" + std::to_string(c)));
-    ARROW_RETURN_NOT_OK(ch_name.Append(ch && ch->name ? *ch->name : "C" + std::to_string(c)));
-    ARROW_RETURN_NOT_OK(ch_em.Append(static_cast<float>(ch && ch->emission_um ? *ch->emission_um : 0.0)));
-    ARROW_RETURN_NOT_OK(ch_ex.Append(static_cast<float>(ch && ch->excitation_um ? *ch->excitation_um : 0.0)));
-    ARROW_RETURN_NOT_OK(ch_illum.Append(ch && ch->illumination ? *ch->illumination : "Unknown"));
-    ARROW_RETURN_NOT_OK(ch_color.Append(static_cast<uint32_t>(ch && ch->color_rgba ? *ch->color_rgba : 0xFFFFFFFF)));
+    const Channel none;
+    const Channel& known = ch != nullptr ? *ch : none;
+    auto as_float = [](const std::optional<double>& v) -> std::optional<float> {
+      if (!v) return std::nullopt;
+      return static_cast<float>(*v);
+    };
+    auto as_color = [](const std::optional<int64_t>& v) -> std::optional<uint32_t> {
+      if (!v) return std::nullopt;
+      return static_cast<uint32_t>(*v);
+    };
+    ARROW_RETURN_NOT_OK(AppendOptional(&ch_name, known.name));
+    ARROW_RETURN_NOT_OK(AppendOptional(&ch_em, as_float(known.emission_um)));
+    ARROW_RETURN_NOT_OK(AppendOptional(&ch_ex, as_float(known.excitation_um)));
+    ARROW_RETURN_NOT_OK(AppendOptional(&ch_illum, known.illumination));
+    ARROW_RETURN_NOT_OK(AppendOptional(&ch_color, as_color(known.color_rgba)));
   }
   std::vector<std::shared_ptr<arrow::Array>> ch_children(6);
   ARROW_RETURN_NOT_OK(ch_id.Finish(&ch_children[0]));
@@ -323,12 +335,12 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
     ARROW_RETURN_NOT_OK(b.Append(static_cast<int32_t>(v)));
     return b.Finish();
   };
-  auto float1 = [](double v) -> arrow::Result<std::shared_ptr<arrow::Array>> {
+  auto float1 = [](const std::optional<double>& v)
+      -> arrow::Result<std::shared_ptr<arrow::Array>> {
     arrow::FloatBuilder b;
-    ARROW_RETURN_NOT_OK(b.Append(static_cast<float>(v)));
+    ARROW_RETURN_NOT_OK(v ? b.Append(static_cast<float>(*v)) : b.AppendNull());
     return b.Finish();
   };
-  const std::string unit = "µm";
   std::vector<std::shared_ptr<arrow::Array>> pm_children;
   ARROW_ASSIGN_OR_RAISE(auto a0, str1(pm.dimension_order.value_or(pm.size_z > 1 ? "XYZCT" : "XYCT")));
   ARROW_ASSIGN_OR_RAISE(auto a1, str1(std::string(DTypeName(dtype))));
@@ -337,12 +349,12 @@ arrow::Result<std::shared_ptr<arrow::StructArray>> EncodeRecord(
   ARROW_ASSIGN_OR_RAISE(auto a4, int1(pm.size_z, false));
   ARROW_ASSIGN_OR_RAISE(auto a5, int1(pm.size_c, true));
   ARROW_ASSIGN_OR_RAISE(auto a6, int1(pm.size_t, false));
-  ARROW_ASSIGN_OR_RAISE(auto a7, float1(pm.physical_size_x.value_or(1.0)));
-  ARROW_ASSIGN_OR_RAISE(auto a8, float1(pm.physical_size_y.value_or(1.0)));
-  ARROW_ASSIGN_OR_RAISE(auto a9, float1(pm.physical_size_z.value_or(1.0)));
-  ARROW_ASSIGN_OR_RAISE(auto a10, str1(pm.physical_size_x_unit.value_or(unit)));
-  ARROW_ASSIGN_OR_RAISE(auto a11, str1(pm.physical_size_y_unit.value_or(unit)));
-  ARROW_ASSIGN_OR_RAISE(auto a12, str1(pm.physical_size_z_unit.value_or(unit)));
+  ARROW_ASSIGN_OR_RAISE(auto a7, float1(pm.physical_size_x));
+  ARROW_ASSIGN_OR_RAISE(auto a8, float1(pm.physical_size_y));
+  ARROW_ASSIGN_OR_RAISE(auto a9, float1(pm.physical_size_z));
+  ARROW_ASSIGN_OR_RAISE(auto a10, str1(pm.physical_size_x_unit));
+  ARROW_ASSIGN_OR_RAISE(auto a11, str1(pm.physical_size_y_unit));
+  ARROW_ASSIGN_OR_RAISE(auto a12, str1(pm.physical_size_z_unit));
   pm_children = {a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, channels};
   auto pixels_meta = std::make_shared<arrow::StructArray>(pm_type_ptr, 1, pm_children);
 

@@ -2,6 +2,7 @@
 
 #include <arrow/buffer.h>
 #include <arrow/status.h>
+#include <arrow/util/io_util.h>
 #include <tiffio.h>
 #include <unistd.h>
 
@@ -101,12 +102,26 @@ class TiffHandle {
                                         static_cast<tmsize_t>(MaxReaderBufferBytes()));
     // "r": read-only; "m": read() instead of mmap (a file shrinking under a mapping
     // would raise SIGBUS).
+    errno = 0;
     handle->tif_ = TIFFOpenExt(path.c_str(), "rm", options);
+    const int open_errno = errno;
     TIFFOpenOptionsFree(options);
     if (handle->tif_ == nullptr) {
       std::string message = handle->errors_->Take();
-      return Status::IOError(path, ": not a readable TIFF file",
-                             message.empty() ? "" : " (libtiff: " + message + ")");
+      if (open_errno == EMFILE || open_errno == ENFILE) {
+        // Not the file's fault: say so (and carry errno to Python's OSError).
+        return arrow::internal::IOErrorFromErrno(
+            open_errno, path, ": cannot open: too many open files in this process (",
+            std::strerror(open_errno),
+            "); close images that are no longer needed (OmeImage.close()) or raise the "
+            "descriptor limit");
+      }
+      Status status = Status::IOError(path, ": not a readable TIFF file",
+                                      message.empty() ? "" : " (libtiff: " + message + ")");
+      if (open_errno == EACCES || open_errno == ENOENT || open_errno == EISDIR) {
+        status = status.WithDetail(arrow::internal::StatusDetailFromErrno(open_errno));
+      }
+      return status;
     }
     return handle;
   }

@@ -112,6 +112,12 @@ arrow::Result<std::unique_ptr<TileStream>> TileStream::Make(std::vector<TensorVi
                                                             TileStreamOptions options) {
   if (options.prefetch < 0) return Status::Invalid("prefetch must be >= 0");
   ARROW_ASSIGN_OR_RAISE(std::vector<TileTask> all, AllTileTasks(views, options.tile_size));
+  if (options.drop_partial) {
+    const int64_t tile_h = options.tile_size[0], tile_w = options.tile_size[1];
+    std::erase_if(all, [&](const TileTask& task) {
+      return task.roi.h < tile_h || task.roi.w < tile_w;
+    });
+  }
   // Check each view's tile layout once, on its first tile (all tiles share the layout).
   std::vector<bool> checked(views.size(), false);
   for (const TileTask& task : all) {

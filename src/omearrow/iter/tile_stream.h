@@ -47,6 +47,9 @@ struct TileStreamOptions {
   int prefetch_threads = 0;
   // Errors about an image read "<source_label> <index>: <message>".
   std::string source_label = "source";
+  // Leave out the partial tiles at the right and bottom edges of each ROI (narrower or
+  // shorter than tile_size), so every tile has the full size (for batching).
+  bool drop_partial = false;
 };
 
 // A produced tile: C-contiguous pixels in the tile layout plus where it came from.

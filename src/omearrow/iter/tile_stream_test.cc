@@ -115,6 +115,26 @@ TEST(TileStreamTest, EveryTileExactlyOncePerEpochAcrossShards) {
   EXPECT_EQ(LivePrefetchWorkers(), 0);
 }
 
+TEST(TileStreamTest, DropPartialKeepsOnlyFullTiles) {
+  Fixture f = MakeFixture();
+  ASSERT_OK_AND_ASSIGN(auto all, AllTileTasks(f.views, {4, 4}));
+  std::vector<TileTask> full;
+  for (const TileTask& task : all) {
+    if (task.roi.w == 4 && task.roi.h == 4) full.push_back(task);
+  }
+  // image 0 (10×12): 2 rows × 3 cols; image 1 (ROI 14×7): 3 × 1 per (t, z); image 2: 2×2.
+  ASSERT_EQ(full.size(), 6u + 2 * 2 * 3 + 2 * 4);
+  TileStreamOptions options = Options();
+  options.drop_partial = true;
+  ASSERT_OK_AND_ASSIGN(auto stream, TileStream::Make(f.views, options));
+  EXPECT_EQ(stream->tasks(), full);
+  for (;;) {
+    ASSERT_OK_AND_ASSIGN(auto tile, stream->Next());
+    if (!tile.has_value()) break;
+    ExpectTileValues(f, *tile);
+  }
+}
+
 TEST(TileStreamTest, ShuffleDependsOnSeedAndEpochLikePythonRandom) {
   Fixture f = MakeFixture();
   ASSERT_OK_AND_ASSIGN(auto all, AllTileTasks(f.views, {4, 4}));
