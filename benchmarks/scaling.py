@@ -110,6 +110,9 @@ def run_cases(collection, engines: list[str], repeat: int, ray_tasks: int):
                     lambda client=client: sum(client.run(time.process_time).values()),
                 )
         if "ray" in engines:
+            # A single local node: every Ray server on 127.0.0.1 (read when Ray is
+            # imported; as a cluster node Ray binds the machine's address).
+            os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
             import ray
 
             # One Ray of 2 CPUs; "ray 1" runs its read (and fused map) tasks one at a time.

@@ -23,6 +23,7 @@ from dask.distributed import Client, LocalCluster
 import omearrow
 from omearrow import _plan
 from collection_support import write_plate
+from loopback import non_loopback_listeners
 from s3_support import BUCKET, aws_env, s3, s3_uri  # noqa: F401  (fixtures)
 
 SHAPE = (2, 3, 5, 70, 90)  # T, C, Z, Y, X
@@ -58,6 +59,13 @@ SELECTIONS = [
     dict(c=1, z=[4], t=[1], layout="HW"),
     dict(t=0, z=0, c=[0, 2], layout="YX", channel_policy="first"),
 ]
+
+
+def test_cluster_listens_on_loopback_only(client, image_file):
+    # After a computation, so the scheduler and both worker processes are up.
+    image = omearrow.open(image_file[0])
+    assert client.compute(image.to_dask(t=0).sum()).result() >= 0
+    assert non_loopback_listeners() == []
 
 
 @pytest.mark.parametrize("selection", SELECTIONS, ids=range(len(SELECTIONS)))

@@ -6,6 +6,7 @@ iter_torch_batches."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 
@@ -13,12 +14,19 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-import ray
+# Before Ray is imported (it reads this once): on Linux, Ray otherwise runs as a cluster
+# node, starting every server (GCS, raylet, workers, runtime-env agent) on the machine's
+# network address or all interfaces, whatever `_node_ip_address` says; as a single local
+# node it puts them all on 127.0.0.1 (checked by test_ray_listens_on_loopback_only).
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 
-import omearrow
-from omearrow.ray import OmeArrowDatasource, read_ome_arrow
-from collection_support import write_plate
-from s3_support import BUCKET, aws_env, s3, s3_uri  # noqa: F401  (fixtures)
+import ray  # noqa: E402
+
+import omearrow  # noqa: E402
+from omearrow.ray import OmeArrowDatasource, read_ome_arrow  # noqa: E402
+from collection_support import write_plate  # noqa: E402
+from loopback import non_loopback_listeners  # noqa: E402
+from s3_support import BUCKET, aws_env, s3, s3_uri  # noqa: F401,E402  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +46,12 @@ def plate(tmp_path_factory):
 @pytest.fixture(scope="module")
 def collection(plate):
     return omearrow.open_collection(plate.files[0].parent)
+
+
+def test_ray_listens_on_loopback_only(cluster, collection):
+    # After a read, so every kind of Ray process (workers included) has started.
+    assert len(read_ome_arrow(collection).take_all()) == len(collection)
+    assert non_loopback_listeners() == []
 
 
 def test_rows_equal_single_process_reads(cluster, collection):
