@@ -69,7 +69,7 @@ export ARROW_DEFAULT_MEMORY_POOL=system
 # them stays at 84 MB (docs/reliability.md). Errors are still detected; their reports lack
 # the "allocated by"/"freed by" stacks, which replaying the saved input in build-asan gives.
 asan_stacks=""
-if [[ "${1:-}" =~ ^[0-9]+$ ]] && (($1 >= 300)); then asan_stacks=":malloc_context_size=0"; fi
+if ((seconds >= 300)); then asan_stacks=":malloc_context_size=0"; fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=64:allocator_release_to_os_interval_ms=2000$asan_stacks
 export UBSAN_OPTIONS=print_stacktrace=1
 
