@@ -17,6 +17,8 @@ struct CollectionFile {
   std::string display;  // location.Display(): the path or URI shown to users
   bool dataset = false; // a typed-chunk dataset directory (local only)
   int64_t size = -1;    // bytes, when the listing said (remote files; saves a request)
+  int64_t mtime_ns = -1;  // last modification (ns since the epoch), when the listing said
+                          // (remote files; with `size`, the file's identity for caches)
 };
 
 // Lists the files named by `sources`, each one of:
