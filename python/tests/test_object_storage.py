@@ -9,6 +9,7 @@ at interpreter exit whether or not pyarrow.fs was imported."""
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -222,6 +223,71 @@ def test_reopening_an_unchanged_prefix_reads_no_footer(s3, well_plate, tmp_path)
             if r.method == "GET" and r.key.endswith(".parquet")}
     assert read == {f"{BUCKET}/cached/{well_plate.files[3].name}"}
     assert changed.metadata.column("Metadata_Well").to_pylist().count("Z99-replaced") == 4
+
+
+def _cli(env, *args):
+    return subprocess.run([sys.executable, "-m", "omearrow._cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_write_parquet_to_s3(s3, plate, tmp_path):
+    client, port, counter = s3
+    image = omearrow.open(plate.files[5], row=1)
+    uri = s3_uri(f"{BUCKET}/written/a.parquet", port)
+    counter.reset()
+    omearrow.write_parquet(image, uri, encoding="list")
+    assert any(r.method in ("PUT", "POST") and r.key.startswith(f"{BUCKET}/written/a.parquet")
+               for r in counter.snapshot())
+    back = omearrow.open(uri)
+    assert back.encoding == "list-chunks"
+    np.testing.assert_array_equal(back.tensor_view().to_numpy(), image.tensor_view().to_numpy())
+    # The object equals what a local write gives.
+    local = tmp_path / "a.parquet"
+    omearrow.write_parquet(image, local, encoding="list")
+    body = client.get_object(Bucket=BUCKET, Key="written/a.parquet")["Body"].read()
+    assert pq.read_table(pa.BufferReader(body)).equals(pq.read_table(local))
+    # Errors name the URI; nothing is written for them.
+    with pytest.raises(OSError, match="no-such-bucket"):
+        omearrow.write_parquet(image, s3_uri("no-such-bucket/x.parquet", port))
+    with pytest.raises(ValueError, match="unknown parquet_compression"):
+        omearrow.write_parquet(image, s3_uri(f"{BUCKET}/written/bad.parquet", port),
+                               parquet_compression="nope")
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="written/")["Contents"]}
+    assert keys == {"written/a.parquet"}
+
+
+def test_cli_info_and_resumable_convert_over_s3(s3, plate, aws_env):
+    client, port, _ = s3
+    one = _cli(aws_env, "info", "--json", "--row", "2",
+               s3_uri(f"{BUCKET}/plate/plate_0007.parquet", port))
+    assert one.returncode == 0, one.stderr
+    info = json.loads(one.stdout)
+    assert info["id"] == "img-7-2" and info["rows"] == 3
+    many = _cli(aws_env, "info", "--json", s3_uri(f"{BUCKET}/plate/plate_001*.parquet", port))
+    assert many.returncode == 0, many.stderr
+    assert json.loads(many.stdout)["images"] == 30
+    source = s3_uri(f"{BUCKET}/plate/plate_002*.parquet", port)
+    target = s3_uri(f"{BUCKET}/converted/", port)
+    first = _cli(aws_env, "convert", source, target, "--filter", "Metadata_Site != 0")
+    assert first.returncode == 0, first.stderr
+    assert "converted 20 images" in first.stderr and "(20/20)" in first.stderr
+
+    def keys():
+        listed = client.list_objects_v2(Bucket=BUCKET, Prefix="converted/").get("Contents", [])
+        return {o["Key"]: o["ETag"] for o in listed}
+
+    written = keys()
+    assert sorted(written) == sorted(f"converted/plate_{f:04d}_r{r}.ome.parquet"
+                                     for f in range(20, 30) for r in (1, 2))
+    back = omearrow.open(s3_uri(f"{BUCKET}/converted/plate_0023_r2.ome.parquet", port))
+    np.testing.assert_array_equal(back.tensor_view(t=0, z=0, layout="CYX").to_numpy(),
+                                  plate.pixels[(str(plate.files[23]), 2)])
+    client.delete_object(Bucket=BUCKET, Key="converted/plate_0025_r1.ome.parquet")
+    again = _cli(aws_env, "convert", "--no-progress", source, target, "--filter",
+                 "Metadata_Site != 0")
+    assert again.returncode == 0, again.stderr
+    assert "converted 1 images" in again.stderr and "19 already there" in again.stderr
+    assert set(keys()) == set(written)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@
 #include <parquet/arrow/writer.h>
 
 #include "omearrow/collection/collection.h"
-#include "omearrow/collection/collection_testing.h"
+#include "omearrow/testing/plate_files.h"
 #include "omearrow/collection/file_metadata.h"
 #include "omearrow/collection/filter.h"
 #include "omearrow/collection/listing.h"

@@ -15,7 +15,7 @@
 #include <parquet/metadata.h>
 
 #include "omearrow/collection/collection.h"
-#include "omearrow/collection/collection_testing.h"
+#include "omearrow/testing/plate_files.h"
 #include "omearrow/collection/filter.h"
 #include "omearrow/collection/metadata_cache.h"
 #include "omearrow/testing/gtest_util.h"
@@ -110,7 +110,8 @@ std::vector<Written> WritePlate(const fs::path& dir) {
   for (int f = 0; f < 12; ++f) {
     char name[32];
     std::snprintf(name, sizeof(name), "plate_%02d.parquet", f);
-    const std::string w = "W" + std::to_string(f % 6);
+    std::string w = "W";
+    w += std::to_string(f % 6);
     EXPECT_OK(testing::WritePlateFile(dir / name, "P1", {w + "a", w + "a", w + "b", w + "b"},
                                       encodings[f % 4], 10 * f, &written, 96, 96));
   }
