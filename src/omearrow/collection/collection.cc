@@ -14,6 +14,7 @@
 #include <arrow/status.h>
 
 #include "omearrow/collection/file_metadata.h"
+#include "omearrow/collection/metadata_cache.h"
 #include "omearrow/io/dataset_reader.h"
 #include "omearrow/io/open.h"
 
@@ -154,6 +155,12 @@ arrow::Result<OpenedImage> Collection::OpenImage(int64_t index) const {
   options.row = entry.row;
   options.record = options_.record;
   options.open_file = options_.open_file ? options_.open_file : MakeFileOpener(file.location);
+  // The footer read at open, while the file is unchanged (a local file is stat()ed; a
+  // remote one is taken as the listing saw it).
+  if (file.footer != nullptr && !file.identity.empty() &&
+      (!file.location.local() || CollectionFileIdentity(file) == file.identity)) {
+    options.footer = file.footer;
+  }
   return OpenParquet(file.display, options);
 }
 
@@ -222,6 +229,8 @@ arrow::Result<Collection> OpenCollection(const std::vector<std::string>& sources
   for (auto& [i, images] : kept) {
     const int64_t file_index = static_cast<int64_t>(kept_files.size());
     kept_files.push_back(files[i]);
+    kept_files.back().footer = images->footer;
+    kept_files.back().identity = images->identity;
     for (size_t k = 0; k < images->rows.size(); ++k) {
       out.entries_.push_back({file_index, images->rows[k], images->columns[k]});
     }

@@ -219,9 +219,10 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
   const std::string& path = file.display;
   const std::optional<std::string>& column = options.column;
   // The cache key: the file's identity and which columns were asked for.
-  std::string identity = options.cache && !options.open_file ? CollectionFileIdentity(file) : "";
-  const std::string cache_key =
-      identity.empty() ? "" : identity + "\n" + column.value_or("\x01" "every");
+  const std::string identity = CollectionFileIdentity(file);
+  const std::string cache_key = identity.empty() || !options.cache || options.open_file
+                                    ? ""
+                                    : identity + "\n" + column.value_or("\x01" "every");
   auto& cache = CollectionMetadataCache::Global();
   std::shared_ptr<parquet::FileMetaData> footer =
       cache_key.empty() ? nullptr : cache.FindFooter(cache_key);
@@ -490,6 +491,8 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
   out.table = arrow::Table::Make(arrow::schema(out_fields), out_columns,
                                  static_cast<int64_t>(out.rows.size()));
   out.bytes_read = counting->bytes();
+  out.footer = footer;
+  out.identity = identity;
   // Cache what was read, unless a local file changed while it was read.
   if (!cache_key.empty() && CollectionFileIdentity(file) == identity) {
     cache.PutFooter(cache_key, footer);

@@ -36,6 +36,8 @@ struct FileImages {
   int64_t bytes_read = 0;             // bytes read from the file (footer + metadata leaves)
   int row_groups = 0;                 // row groups of the file
   int row_groups_skipped = 0;         // of which ruled out by the filter's statistics
+  std::shared_ptr<parquet::FileMetaData> footer;  // the parsed footer (Parquet files)
+  std::string identity;               // CollectionFileIdentity when read; "" if unknown
 };
 
 // How ReadFileImages reads a file.

@@ -64,6 +64,12 @@ struct ReadLog {
     arrow::Result<std::shared_ptr<arrow::Buffer>> Read(int64_t) override {
       return arrow::Status::NotImplemented("stream reads are not logged");
     }
+    arrow::Result<int64_t> ReadAt(int64_t position, int64_t n, void* out) override {
+      ARROW_ASSIGN_OR_RAISE(int64_t got, inner_->ReadAt(position, n, out));
+      std::lock_guard<std::mutex> lock(log_->mutex);
+      log_->reads[path_].emplace_back(position, got);
+      return got;
+    }
     arrow::Result<std::shared_ptr<arrow::Buffer>> ReadAt(int64_t position, int64_t n) override {
       ARROW_ASSIGN_OR_RAISE(auto buffer, inner_->ReadAt(position, n));
       std::lock_guard<std::mutex> lock(log_->mutex);
@@ -206,6 +212,45 @@ TEST(Pushdown, FilterErrorsAreRaisedEvenWhenSkipping) {
         << opened.status().ToString();
     EXPECT_NE(opened.status().message().find("filter"), std::string::npos);
   }
+}
+
+TEST(Collection, ImagesReuseTheFootersReadAtOpen) {
+  const fs::path dir = FreshDir("footers");
+  const auto written = WritePlate(dir);
+  ReadLog log;
+  CollectionOptions options;
+  options.open_file = log.Opener();
+  ASSERT_OK_AND_ASSIGN(Collection collection, OpenCollection({dir.string()}, options));
+  ASSERT_EQ(collection.size(), 48);
+  {
+    std::lock_guard<std::mutex> lock(log.mutex);
+    log.reads.clear();
+  }
+  for (int64_t i : {0, 5, 47}) {
+    ASSERT_OK_AND_ASSIGN(OpenedImage opened, collection.OpenImage(i));
+    const Written* truth = nullptr;
+    for (const Written& w : written) {
+      if (w.path == collection.path(i) && w.row == collection.row(i)) truth = &w;
+    }
+    ASSERT_NE(truth, nullptr);
+    EXPECT_EQ(testing::ReadAllAsDoubles(opened.image), testing::DenseValues(truth->dense));
+  }
+  {
+    std::lock_guard<std::mutex> lock(log.mutex);
+    ASSERT_FALSE(log.reads.empty());
+    for (const auto& [path, reads] : log.reads) {
+      const int64_t size = static_cast<int64_t>(fs::file_size(path));
+      for (const auto& [offset, length] : reads) {
+        EXPECT_LT(offset + length, size) << path << ": the footer was read again";
+      }
+    }
+  }
+  // A file changed since the open is opened with its own (new) footer.
+  std::vector<Written> rewritten;
+  ASSERT_OK(testing::WritePlateFile(collection.path(0), "P1", {"X"}, Encoding::kPlanes, 7,
+                                    &rewritten, 96, 96));
+  ASSERT_OK_AND_ASSIGN(OpenedImage changed, collection.OpenImage(0));
+  EXPECT_EQ(testing::ReadAllAsDoubles(changed.image), testing::DenseValues(rewritten[0].dense));
 }
 
 TEST(MetadataCache, ReopeningUnchangedFilesReadsNothing) {
