@@ -4,8 +4,14 @@ disk, and training tiles from many files vs one file of the same total size.
 
 Cases (medians of --repeat runs; the OS page cache is warm for local files, moto keeps
 objects in memory):
-  open local        omearrow.open_collection(dir) over N files × 1 row (metadata only)
-  open s3           the same N files from a moto S3 server on 127.0.0.1
+  open local        omearrow.open_collection(dir, cache=False) over N files × 1 row
+                    (metadata only, every footer read)
+  open local cached the same with the metadata cache warm (reopening unchanged files)
+  open s3           the same N files from a moto S3 server on 127.0.0.1 (cache=False)
+  open s3 cached    the same, cache warm: the listing only, no GET
+  pushdown local/s3 200 files × 4 rows in 2 row groups (2×96×96 uint16): open with
+                    filter=Metadata_Well == one well (2 row groups match) vs no filter;
+                    bytes (open_bytes_read; S3: GET bodies) and row groups skipped
   plane local/s3    open(path or s3 URI, row) + one 512×512 uint16 plane to NumPy, a new
                     open each call (zstd-1 byte chunks of 256×256), requests counted
   tiles many/one    collection.iter_tiles((64, 64), prefetch=4) over every tile of 200
@@ -36,7 +42,8 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "python" / "tests"))
 
 import omearrow  # noqa: E402
-from collection_support import write_plate  # noqa: E402
+import pyarrow.compute as pc  # noqa: E402
+from collection_support import well_plate_well, write_plate, write_well_plate  # noqa: E402
 
 
 def median_time(fn, repeat: int) -> tuple[float, list[float]]:
@@ -73,9 +80,28 @@ def main() -> int:
         tmp = pathlib.Path(tmp_name)
         many = write_plate(tmp / "many", files=args.files, rows=1, shape=(2, 64, 64),
                            encodings=("byte-chunks-zstd",), chunk_shape=(1, 64, 64))
-        t, times = median_time(lambda: omearrow.open_collection(tmp / "many"), args.repeat)
+        t, times = median_time(lambda: omearrow.open_collection(tmp / "many", cache=False),
+                               args.repeat)
         cases["open local"] = {"seconds": t, "runs": times, "files": args.files,
                                "per_file_ms": 1000 * t / args.files}
+        omearrow.open_collection(tmp / "many")  # fills the cache
+        t, times = median_time(lambda: omearrow.open_collection(tmp / "many"), args.repeat)
+        cases["open local cached"] = {"seconds": t, "runs": times, "files": args.files,
+                                      "per_file_ms": 1000 * t / args.files}
+
+        wells = write_well_plate(tmp / "wells", files=200)
+        well = pc.field("Metadata_Well") == well_plate_well(37, 0)
+        for label, kwargs in (("pushdown local: no filter", {}),
+                              ("pushdown local: filter on well", {"filter": well})):
+            opened = omearrow.open_collection(tmp / "wells", cache=False, **kwargs)
+            t, times = median_time(
+                lambda kw=kwargs: omearrow.open_collection(tmp / "wells", cache=False, **kw),
+                args.repeat)
+            cases[label] = {"seconds": t, "runs": times, "images": len(opened),
+                            "bytes_read": opened.open_bytes_read,
+                            "row_groups": opened.row_groups,
+                            "row_groups_skipped": opened.row_groups_skipped,
+                            "file_bytes": sum(p.stat().st_size for p in wells.files)}
 
         big = write_plate(tmp / "big", files=1, rows=2, shape=(1, 512, 512),
                           encodings=("byte-chunks-zstd",), chunk_shape=(1, 256, 256))
@@ -118,12 +144,27 @@ def main() -> int:
                     client.put_object(Bucket="bench", Key=f"many/{path.name}",
                                       Body=path.read_bytes())
                 client.put_object(Bucket="bench", Key="big.parquet", Body=big_path.read_bytes())
+                for path in wells.files:
+                    client.put_object(Bucket="bench", Key=f"wells/{path.name}",
+                                      Body=path.read_bytes())
                 # Timed against the server directly; requests counted in one more call
                 # through the counting proxy.
                 uri = s3_uri("bench/many/", port)
-                t, times = median_time(lambda: omearrow.open_collection(uri), args.repeat)
+                t, times = median_time(lambda: omearrow.open_collection(uri, cache=False),
+                                       args.repeat)
                 cases["open s3"] = {"seconds": t, "runs": times, "files": args.files,
                                     "per_file_ms": 1000 * t / args.files}
+                omearrow.open_collection(uri)  # fills the cache
+                t, times = median_time(lambda: omearrow.open_collection(uri), args.repeat)
+                cases["open s3 cached"] = {"seconds": t, "runs": times, "files": args.files,
+                                           "per_file_ms": 1000 * t / args.files}
+                wells_uri = s3_uri("bench/wells/", port)
+                for label, kwargs in (("pushdown s3: no filter", {}),
+                                      ("pushdown s3: filter on well", {"filter": well})):
+                    t, times = median_time(
+                        lambda kw=kwargs: omearrow.open_collection(wells_uri, cache=False, **kw),
+                        args.repeat)
+                    cases[label] = {"seconds": t, "runs": times}
                 big_uri = s3_uri("bench/big.parquet", port)
 
                 def plane_s3(uri=big_uri):
@@ -139,6 +180,21 @@ def main() -> int:
                     gets = [r for r in counter.snapshot() if r.method == "GET"]
                     cases["open s3"]["get_requests"] = len(gets)
                     cases["open s3"]["bytes"] = sum(r.body_bytes for r in gets)
+                    counter.reset()
+                    omearrow.open_collection(s3_uri("bench/many/", proxy))
+                    cases["open s3 cached"]["get_requests"] = len(
+                        [r for r in counter.snapshot() if r.method == "GET"])
+                    cases["open s3 cached"]["requests"] = len(counter.snapshot())
+                    for label, kwargs in (("pushdown s3: no filter", {}),
+                                          ("pushdown s3: filter on well", {"filter": well})):
+                        counter.reset()
+                        opened = omearrow.open_collection(s3_uri("bench/wells/", proxy),
+                                                          cache=False, **kwargs)
+                        gets = [r for r in counter.snapshot() if r.method == "GET"]
+                        cases[label].update(
+                            images=len(opened), get_requests=len(gets),
+                            bytes=sum(r.body_bytes for r in gets),
+                            row_groups_skipped=opened.row_groups_skipped)
                     counter.reset()
                     plane_s3(s3_uri("bench/big.parquet", proxy))
                     requests = counter.snapshot()

@@ -10,12 +10,15 @@
 #include <arrow/c/bridge.h>
 #include <arrow/table.h>
 #include <nanobind/nanobind.h>
+#include <arrow/buffer.h>
+#include <arrow/compute/expression.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
 #include "convert.h"
 #include "omearrow/collection/collection.h"
+#include "omearrow/collection/filter.h"
 #include "omearrow/collection/open_uri.h"
 #include "status.h"
 #include "types.h"
@@ -82,6 +85,13 @@ void RegisterCollections(nb::module_& m) {
       .def_prop_ro("open_bytes_read",
                    [](const PyCollection& self) { return self.collection.open_bytes_read(); },
                    "Bytes read while opening (footers and metadata leaves).")
+      .def_prop_ro("row_groups",
+                   [](const PyCollection& self) { return self.collection.row_groups(); },
+                   "Row groups of the files opened.")
+      .def_prop_ro(
+          "row_groups_skipped",
+          [](const PyCollection& self) { return self.collection.row_groups_skipped(); },
+          "Row groups the open's filter ruled out by their statistics (never read).")
       .def(
           "take",
           [](const PyCollection& self, const std::vector<int64_t>& indices) {
@@ -125,11 +135,20 @@ void RegisterCollections(nb::module_& m) {
   m.def(
       "open_collection",
       [](const std::vector<std::string>& sources, std::optional<std::string> column,
-         const std::string& on_error, int parallelism) {
+         const std::string& on_error, int parallelism, std::optional<std::string> filter_text,
+         std::optional<nb::bytes> filter_expression, bool cache) {
         CollectionOptions options;
         options.column = std::move(column);
         options.on_error = Unwrap(ParseOnError(on_error));
         options.parallelism = parallelism;
+        options.cache = cache;
+        if (filter_text.has_value()) options.filter = Unwrap(ParseFilter(*filter_text));
+        if (filter_expression.has_value()) {
+          // pyarrow.compute.Expression's serialized form (arrow::compute::Serialize).
+          std::shared_ptr<arrow::Buffer> buffer = arrow::Buffer::FromString(
+              std::string(filter_expression->c_str(), filter_expression->size()));
+          options.filter = Unwrap(arrow::compute::Deserialize(std::move(buffer)));
+        }
         arrow::Result<Collection> opened;
         {
           nb::gil_scoped_release release;
@@ -138,9 +157,11 @@ void RegisterCollections(nb::module_& m) {
         return PyCollection{Unwrap(std::move(opened))};
       },
       nb::arg("sources"), nb::arg("column").none(), nb::arg("on_error"),
-      nb::arg("parallelism"),
+      nb::arg("parallelism"), nb::arg("filter_text").none() = nb::none(),
+      nb::arg("filter_expression").none() = nb::none(), nb::arg("cache") = true,
       "Opens a collection (core OpenCollection): lists the sources, reads every file's "
-      "metadata without pixels. Releases the GIL.");
+      "metadata without pixels; a filter (text as ParseFilter, or a serialized Arrow "
+      "expression) is pushed down to row-group statistics. Releases the GIL.");
 
   m.def(
       "open_uri",

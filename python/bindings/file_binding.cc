@@ -20,6 +20,7 @@
 #include "gil.h"
 #include "omearrow/io/dataset_writer.h"
 #include "omearrow/io/open.h"
+#include "omearrow/collection/write_uri.h"
 #include "omearrow/io/record_writer.h"
 #include "omearrow/io/row_cache.h"
 #include "omearrow/source/dense_source.h"
@@ -325,15 +326,15 @@ void RegisterFiles(nb::module_& m) {
         arrow::Status status;
         {
           nb::gil_scoped_release release;
-          status = WriteParquet(parts, path, options);
+          status = WriteParquetToPathOrUri(parts, path, options);
         }
         ThrowIfError(status);
       },
       nb::arg("images"), nb::arg("path"), nb::arg("column"), nb::arg("encoding"),
       nb::arg("chunk_shape"), nb::arg("chunk_compression"), nb::arg("compression_level").none(),
       nb::arg("parquet_compression").none(),
-      "Writes one image per row to an OME-Arrow Parquet file (core WriteParquet). Releases "
-      "the GIL.");
+      "Writes one image per row to an OME-Arrow Parquet file at a path or URI (core "
+      "WriteParquetToPathOrUri). Releases the GIL.");
 
   m.def(
       "write_dataset",

@@ -135,8 +135,20 @@ class Collection:
 
     @property
     def open_bytes_read(self) -> int:
-        """Bytes read from the files while opening (footers and metadata leaves)."""
+        """Bytes read from the files while opening (footers and metadata leaves; what the
+        process-wide metadata cache held is not read again and not counted)."""
         return self._core.open_bytes_read
+
+    @property
+    def row_groups(self) -> int:
+        """Parquet row groups of the files opened."""
+        return self._core.row_groups
+
+    @property
+    def row_groups_skipped(self) -> int:
+        """Row groups that ``open_collection(..., filter=...)`` ruled out by their
+        statistics and never read."""
+        return self._core.row_groups_skipped
 
     def _index(self, i: Any) -> int:
         if isinstance(i, bool):
@@ -348,6 +360,8 @@ def open_collection(
     column: str | None = None,
     on_error: str = "raise",
     parallelism: int = 8,
+    filter: Any = None,
+    cache: bool = True,
 ) -> Collection:
     """Open many OME-Arrow images by their metadata, reading no pixels.
 
@@ -364,6 +378,18 @@ def open_collection(
             file raises, naming it) or ``"skip"`` (such files are left out and listed
             in ``collection.errors``).
         parallelism: Files read at once.
+        filter: Only the images whose metadata rows match: a
+            ``pyarrow.compute.Expression`` over the metadata columns (as
+            ``Collection.filter``) or a string in the ``omearrow ls --filter`` syntax
+            (``"Metadata_Well == 'B02' and size_z > 1"``). Pushed down: the footers'
+            row-group statistics (min/max/null counts of integer, boolean, date and string
+            columns; rows; path) are checked first and row groups they rule out are never
+            read, nor are their records checked. A filter naming an unknown column raises
+            even with ``on_error="skip"``.
+        cache: Reuse the process-wide metadata cache (footers and row-group metadata,
+            keyed by file identity: path, inode, size and times locally; URI, size and
+            modification time from the listing remotely), so reopening unchanged files
+            reads none of them again. False reads every file.
 
     Returns:
         Collection: ``len`` images, ``metadata`` table, ``filter``/``take``, lazy images.
@@ -375,5 +401,21 @@ def open_collection(
         raise TypeError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
     if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
         raise ValueError(f"parallelism must be a positive integer, not {parallelism!r}")
+    filter_text, filter_expression = None, None
+    if isinstance(filter, str):
+        filter_text = filter
+    elif isinstance(filter, pc.Expression):
+        # The expression's serialized form (what pickling it stores).
+        filter_expression = filter.__reduce__()[1][0].to_pybytes()
+    elif filter is not None:
+        raise TypeError(
+            "filter must be a pyarrow.compute.Expression, a string or None, not "
+            f"{type(filter).__name__}"
+        )
+    if not isinstance(cache, bool):
+        raise TypeError(f"cache must be a bool, not {type(cache).__name__}")
     prepare_object_storage(sources)
-    return Collection._make(_core.open_collection(sources, column, on_error, parallelism))
+    return Collection._make(
+        _core.open_collection(sources, column, on_error, parallelism, filter_text,
+                              filter_expression, cache)
+    )

@@ -231,7 +231,7 @@ def encode_record(image: Image, encoding: str, chunk_shape: Sequence[int], chunk
 
 def write_parquet(images: Sequence[Image], path: str, column: str, encoding: str, chunk_shape: Sequence[int], chunk_compression: str, compression_level: int | None, parquet_compression: str | None) -> None:
     """
-    Writes one image per row to an OME-Arrow Parquet file (core WriteParquet). Releases the GIL.
+    Writes one image per row to an OME-Arrow Parquet file at a path or URI (core WriteParquetToPathOrUri). Releases the GIL.
     """
 
 def write_dataset(images: Sequence[Image], image_ids: Sequence[str | None], dir: str, chunk_shape: Sequence[int] | None, compression: str | None, chunk_rows_per_row_group: int, overwrite: bool) -> None:
@@ -278,6 +278,16 @@ class Collection:
     def open_bytes_read(self) -> int:
         """Bytes read while opening (footers and metadata leaves)."""
 
+    @property
+    def row_groups(self) -> int:
+        """Row groups of the files opened."""
+
+    @property
+    def row_groups_skipped(self) -> int:
+        """
+        Row groups the open's filter ruled out by their statistics (never read).
+        """
+
     def take(self, indices: Sequence[int]) -> Collection:
         """The images at `indices`, in that order (core Take)."""
 
@@ -289,9 +299,9 @@ class Collection:
     def entry(self, index: int) -> tuple[str, int, str]:
         """(path or URI, row, record column) of image `index`."""
 
-def open_collection(sources: Sequence[str], column: str | None, on_error: str, parallelism: int) -> Collection:
+def open_collection(sources: Sequence[str], column: str | None, on_error: str, parallelism: int, filter_text: str | None = None, filter_expression: bytes | None = None, cache: bool = True) -> Collection:
     """
-    Opens a collection (core OpenCollection): lists the sources, reads every file's metadata without pixels. Releases the GIL.
+    Opens a collection (core OpenCollection): lists the sources, reads every file's metadata without pixels; a filter (text as ParseFilter, or a serialized Arrow expression) is pushed down to row-group statistics. Releases the GIL.
     """
 
 def open_uri(source: str, column: str | None, row: int, image_id: str | None, column_required: bool = False) -> tuple[Image, str, str, list[tuple[str, str]]]:

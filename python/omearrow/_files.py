@@ -759,7 +759,10 @@ def write_parquet(
             file), a NumPy array (axes named by ``dim_order``), a ``TensorView`` /
             ``LazyTensorView`` (its selection is written), or a record ``TensorView``
             accepts. A list or tuple of them writes one row per image.
-        path: Output file (written to a temporary name, then renamed into place).
+        path: Output file (written to a temporary name, then renamed into place), or a
+            URI (``s3://bucket/key.parquet?endpoint_override=...``, options and
+            credentials as ``open_collection``): written to a local temporary file, then
+            uploaded in one piece (S3: a multipart upload, visible once complete).
         column: Name of the record column.
         encoding: ``"bytes"`` (typed byte chunks, per-chunk compression) or ``"list"``
             (planes + list chunks as uint16, the reference's default; uint8/uint16
@@ -779,6 +782,7 @@ def write_parquet(
             "*.ome.parquet (omearrow does not write TIFF)"
         )
     images = _core_images(image_or_array, dim_order)
+    prepare_object_storage([target])
     _core.write_parquet(
         images,
         target,

@@ -126,7 +126,24 @@ def counting_proxy(upstream_port: int):
         def _forward(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+            if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+                # Uploads may come chunked: forwarded whole, with a Content-Length.
+                pieces = []
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                            pass  # trailers
+                        break
+                    pieces.append(self.rfile.read(size))
+                    self.rfile.readline()
+                body = b"".join(pieces)
+            # The body is already read (this server answered any "Expect: 100-continue"),
+            # so the upstream request must not wait for a 100 Continue of its own.
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() not in ("connection", "expect", "transfer-encoding")}
+            if body is not None:
+                headers["Content-Length"] = str(len(body))
             for attempt in range(5):  # the moto dev server may drop a busy connection
                 upstream = http.client.HTTPConnection(HOST, upstream_port, timeout=120)
                 try:

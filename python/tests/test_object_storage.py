@@ -9,6 +9,7 @@ at interpreter exit whether or not pyarrow.fs was imported."""
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import subprocess
@@ -25,7 +26,13 @@ boto3 = pytest.importorskip("boto3")
 pytest.importorskip("moto")
 
 import omearrow  # noqa: E402
-from collection_support import ENCODINGS, write_plate  # noqa: E402
+from collection_support import (  # noqa: E402
+    ENCODINGS,
+    row_group_ranges,
+    well_plate_well,
+    write_plate,
+    write_well_plate,
+)
 from s3_support import (  # noqa: E402,F401  (aws_env, s3: the shared fixtures)
     BUCKET,
     HOST,
@@ -89,6 +96,170 @@ def test_filter_reads_only_matching_files(s3, plate):
         )
     read_keys = {r.key for r in counter.snapshot() if r.method == "GET"}
     assert read_keys and read_keys <= matching
+
+
+@pytest.fixture(scope="module")
+def well_plate(s3, tmp_path_factory):
+    """200 files × 4 rows in 2 row groups (one well each), uploaded under wells/."""
+    client, _, _ = s3
+    plate = write_well_plate(tmp_path_factory.mktemp("s3wells"), files=200)
+    for path in plate.files:
+        upload(client, path, f"wells/{path.name}")
+    return plate
+
+
+def _range_start(header: str | None, size: int) -> int:
+    """The first byte a GET's Range header asks for (bytes=a-b or a suffix bytes=-n)."""
+    assert header is not None and header.startswith("bytes="), header
+    first = header[len("bytes="):].split("-")[0]
+    return int(first) if first else size - int(header.split("-")[1])
+
+
+def test_pushed_down_filter_reads_footers_and_matching_row_groups(s3, well_plate):
+    _, port, counter = s3
+    well = well_plate_well(37, 0)  # files 37 and 133, rows 0-1
+    counter.reset()
+    selected = omearrow.open_collection(s3_uri(f"{BUCKET}/wells/", port),
+                                        filter=pc.field("Metadata_Well") == well, cache=False)
+    local = omearrow.open_collection(well_plate.files[0].parent,
+                                     filter=pc.field("Metadata_Well") == well, cache=False)
+    assert len(selected) == len(local) == 4
+    assert selected.metadata.drop_columns(["path"]).equals(
+        local.metadata.drop_columns(["path"]))
+    assert selected.row_groups_skipped == 400 - 2
+    by_key: dict[str, list] = {}
+    for r in counter.snapshot():
+        if r.method == "GET" and r.key.endswith(".parquet"):
+            by_key.setdefault(r.key, []).append(r)
+    assert len(by_key) == 200  # every footer, once
+    matching = {f"{BUCKET}/wells/wells_{f:04d}.parquet" for f in (37, 133)}
+    for path in well_plate.files:
+        key = f"{BUCKET}/wells/{path.name}"
+        size = path.stat().st_size
+        gets = by_key[key]
+        footer = [r for r in gets if r.body_bytes == min(64 * 1024, size)
+                  and _range_start(r.range, size) == size - r.body_bytes]
+        assert len(footer) == 1, (key, gets)
+        others = [r for r in gets if r is not footer[0]]
+        if key not in matching:
+            assert others == [], (key, gets)  # ruled out: only the footer was fetched
+            continue
+        # Matching files: besides the footer, requests start inside row group 0 only
+        # (row group 1 holds the other well).
+        assert others, key
+        first, second = row_group_ranges(path)
+        for r in others:
+            start = _range_start(r.range, size)
+            assert first[0] <= start < first[1], (key, r, first, second)
+    footers = sum(min(64 * 1024, p.stat().st_size) for p in well_plate.files)
+    transferred = sum(r.body_bytes for gets in by_key.values() for r in gets)
+    assert transferred <= footers + 2 * 2 * 64 * 1024  # two row groups' read-ahead windows
+    assert selected.open_bytes_read <= transferred
+    for image, path, row in zip(selected, local.metadata.column("path").to_pylist(),
+                                local.metadata.column("row").to_pylist()):
+        np.testing.assert_array_equal(image.tensor_view(layout="CYX").to_numpy(),
+                                      well_plate.pixels[(path, row)])
+
+
+def test_reopening_an_unchanged_prefix_reads_no_footer(s3, well_plate, tmp_path):
+    client, port, counter = s3
+    for path in well_plate.files[:20]:
+        upload(client, path, f"cached/{path.name}")
+    uri = s3_uri(f"{BUCKET}/cached/", port)
+    counter.reset()
+    first = omearrow.open_collection(uri)
+    first_gets = [r for r in counter.snapshot()
+                  if r.method == "GET" and r.key.endswith(".parquet")]
+    assert len({r.key for r in first_gets}) == 20
+    counter.reset()
+    again = omearrow.open_collection(uri)
+    requests = counter.snapshot()
+    assert [r for r in requests if r.key.endswith(".parquet")] == []  # no GET, no HEAD
+    assert len(requests) >= 1  # the listing
+    assert again.open_bytes_read == 0
+    assert again.metadata.equals(first.metadata)
+    # A filtered reopen is served from the cache too.
+    counter.reset()
+    site = omearrow.open_collection(uri, filter=pc.field("Metadata_Site") == 2)
+    assert len(site) == 20
+    assert [r for r in counter.snapshot() if r.key.endswith(".parquet")] == []
+    # An object replaced (other size) is read again, alone.
+    table = pq.read_table(well_plate.files[3])
+    table = table.set_column(1, "Metadata_Well", pa.array(["Z99-replaced"] * 4))
+    replaced = tmp_path / "replaced.parquet"
+    pq.write_table(table, replaced, row_group_size=2)
+    upload(client, replaced, f"cached/{well_plate.files[3].name}")
+    counter.reset()
+    changed = omearrow.open_collection(uri)
+    read = {r.key for r in counter.snapshot()
+            if r.method == "GET" and r.key.endswith(".parquet")}
+    assert read == {f"{BUCKET}/cached/{well_plate.files[3].name}"}
+    assert changed.metadata.column("Metadata_Well").to_pylist().count("Z99-replaced") == 4
+
+
+def _cli(env, *args):
+    return subprocess.run([sys.executable, "-m", "omearrow._cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_write_parquet_to_s3(s3, plate, tmp_path):
+    client, port, counter = s3
+    image = omearrow.open(plate.files[5], row=1)
+    uri = s3_uri(f"{BUCKET}/written/a.parquet", port)
+    counter.reset()
+    omearrow.write_parquet(image, uri, encoding="list")
+    assert any(r.method in ("PUT", "POST") and r.key.startswith(f"{BUCKET}/written/a.parquet")
+               for r in counter.snapshot())
+    back = omearrow.open(uri)
+    assert back.encoding == "list-chunks"
+    np.testing.assert_array_equal(back.tensor_view().to_numpy(), image.tensor_view().to_numpy())
+    # The object equals what a local write gives.
+    local = tmp_path / "a.parquet"
+    omearrow.write_parquet(image, local, encoding="list")
+    body = client.get_object(Bucket=BUCKET, Key="written/a.parquet")["Body"].read()
+    assert pq.read_table(pa.BufferReader(body)).equals(pq.read_table(local))
+    # Errors name the URI; nothing is written for them.
+    with pytest.raises(OSError, match="no-such-bucket"):
+        omearrow.write_parquet(image, s3_uri("no-such-bucket/x.parquet", port))
+    with pytest.raises(ValueError, match="unknown parquet_compression"):
+        omearrow.write_parquet(image, s3_uri(f"{BUCKET}/written/bad.parquet", port),
+                               parquet_compression="nope")
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=BUCKET, Prefix="written/")["Contents"]}
+    assert keys == {"written/a.parquet"}
+
+
+def test_cli_info_and_resumable_convert_over_s3(s3, plate, aws_env):
+    client, port, _ = s3
+    one = _cli(aws_env, "info", "--json", "--row", "2",
+               s3_uri(f"{BUCKET}/plate/plate_0007.parquet", port))
+    assert one.returncode == 0, one.stderr
+    info = json.loads(one.stdout)
+    assert info["id"] == "img-7-2" and info["rows"] == 3
+    many = _cli(aws_env, "info", "--json", s3_uri(f"{BUCKET}/plate/plate_001*.parquet", port))
+    assert many.returncode == 0, many.stderr
+    assert json.loads(many.stdout)["images"] == 30
+    source = s3_uri(f"{BUCKET}/plate/plate_002*.parquet", port)
+    target = s3_uri(f"{BUCKET}/converted/", port)
+    first = _cli(aws_env, "convert", source, target, "--filter", "Metadata_Site != 0")
+    assert first.returncode == 0, first.stderr
+    assert "converted 20 images" in first.stderr and "(20/20)" in first.stderr
+
+    def keys():
+        listed = client.list_objects_v2(Bucket=BUCKET, Prefix="converted/").get("Contents", [])
+        return {o["Key"]: o["ETag"] for o in listed}
+
+    written = keys()
+    assert sorted(written) == sorted(f"converted/plate_{f:04d}_r{r}.ome.parquet"
+                                     for f in range(20, 30) for r in (1, 2))
+    back = omearrow.open(s3_uri(f"{BUCKET}/converted/plate_0023_r2.ome.parquet", port))
+    np.testing.assert_array_equal(back.tensor_view(t=0, z=0, layout="CYX").to_numpy(),
+                                  plate.pixels[(str(plate.files[23]), 2)])
+    client.delete_object(Bucket=BUCKET, Key="converted/plate_0025_r1.ome.parquet")
+    again = _cli(aws_env, "convert", "--no-progress", source, target, "--filter",
+                 "Metadata_Site != 0")
+    assert again.returncode == 0, again.stderr
+    assert "converted 1 images" in again.stderr and "19 already there" in again.stderr
+    assert set(keys()) == set(written)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,9 @@
 #include <arrow/result.h>
 #include <arrow/status.h>
 
+#include "omearrow/io/dataset_writer.h"
+#include "omearrow/io/record_writer.h"
+
 namespace omearrow::cli {
 
 // Which image of a file to open (--column, --row, --image-id).
@@ -20,8 +23,13 @@ struct InputSelection {
 };
 
 // `omearrow info FILE [--json]`: shape, dtype, channels, encoding, chunking and physical
-// sizes, as text or JSON on stdout.
+// sizes, as text or JSON on stdout. FILE may be a URI; a collection (directory of Parquet
+// files, glob, URI prefix) gets RunCollectionInfo.
+
 arrow::Status RunInfo(const InputSelection& input, bool json);
+// `omearrow info COLLECTION`: files, images, skipped files and the images grouped by
+// shape, dtype and encoding (counts), as text or JSON.
+arrow::Status RunCollectionInfo(const InputSelection& input, bool json);
 // `omearrow info --validate`: prints every problem of every record of the Parquet
 // column ("row N: field.path: message") or "valid: N records"; returns the problem count.
 arrow::Result<int64_t> RunValidate(const InputSelection& input, bool strict);
@@ -39,8 +47,26 @@ struct ConvertOptions {
   bool progress = true;
 };
 
-// `omearrow convert IN OUT`: any readable image → OME-Arrow Parquet or dataset.
-arrow::Status RunConvert(const InputSelection& input, const ConvertOptions& options);
+// `omearrow convert IN OUT`: any readable image (a local path or a URI) → OME-Arrow
+// Parquet (a local path or a URI) or a dataset directory. When IN names a collection (a
+// directory of Parquet files, a glob, a URI prefix), RunConvertCollection.
+arrow::Status RunConvert(const InputSelection& input, const ConvertOptions& options,
+                         const std::optional<std::string>& filter = std::nullopt);
+
+// `omearrow convert COLLECTION OUTDIR [--filter EXPR]`: every image of the collection (the
+// filter pushed down as in `ls`) into OUTDIR (a local directory or a URI prefix) as
+// <file stem relative to the source>_r<row>[_<column>].ome.parquet (or dataset
+// directories without the extension), a progress bar over images on stderr. Resumable:
+// outputs appear only once complete, and existing ones are skipped.
+arrow::Status RunConvertCollection(const InputSelection& input, const ConvertOptions& options,
+                                   const std::optional<std::string>& filter);
+
+// Options for the writers from the convert options (no progress callback).
+arrow::Result<ParquetWriteOptions> MakeParquetWriteOptions(const ConvertOptions& options);
+arrow::Result<DatasetWriteOptions> MakeDatasetWriteOptions(const ConvertOptions& options);
+
+// Draws "[#####.....] 45% (123/256)" on stderr, redrawing in place.
+void DrawProgress(int64_t done, int64_t total);
 
 // Options of `omearrow ls`.
 struct LsOptions {

@@ -5,6 +5,10 @@
 #include <sstream>
 
 #include "commands.h"
+#include "omearrow/collection/location.h"
+#include "omearrow/collection/open_uri.h"
+#include "omearrow/collection/source_kind.h"
+#include "omearrow/collection/write_uri.h"
 #include "omearrow/io/dataset_writer.h"
 #include "omearrow/io/open.h"
 #include "omearrow/io/record_writer.h"
@@ -33,7 +37,8 @@ arrow::Result<std::vector<int64_t>> ParseShape(const std::string& text, size_t e
   return values;
 }
 
-// Draws "[#####.....] 45% (123/256)" on stderr, redrawing in place.
+}  // namespace
+
 void DrawProgress(int64_t done, int64_t total) {
   static int64_t last_percent = -1;
   const int64_t percent = 100 * done / std::max<int64_t>(1, total);
@@ -49,46 +54,67 @@ void DrawProgress(int64_t done, int64_t total) {
   if (done == total) std::fprintf(stderr, "\n");
 }
 
-}  // namespace
+arrow::Result<ParquetWriteOptions> MakeParquetWriteOptions(const ConvertOptions& options) {
+  ParquetWriteOptions write;
+  write.column = options.column;
+  ARROW_ASSIGN_OR_RAISE(write.record.encoding, ParseChunkEncoding(options.encoding));
+  write.record.chunk_compression = options.compression;
+  write.record.compression_level = options.level;
+  write.parquet_compression = options.parquet_compression;
+  if (!options.chunk_shape.empty()) {
+    ARROW_ASSIGN_OR_RAISE(auto shape, ParseShape(options.chunk_shape, 3));
+    write.record.chunk_shape = {shape[0], shape[1], shape[2]};
+  }
+  return write;
+}
 
-arrow::Status RunConvert(const InputSelection& input, const ConvertOptions& options) {
+arrow::Result<DatasetWriteOptions> MakeDatasetWriteOptions(const ConvertOptions& options) {
+  DatasetWriteOptions write;
+  if (!options.chunk_shape.empty()) {
+    ARROW_ASSIGN_OR_RAISE(auto shape, ParseShape(options.chunk_shape, 5));
+    write.chunk_shape = std::array<int64_t, 5>{shape[0], shape[1], shape[2], shape[3], shape[4]};
+  }
+  if (options.parquet_compression) write.compression = *options.parquet_compression;
+  return write;
+}
+
+arrow::Status RunConvert(const InputSelection& input, const ConvertOptions& options,
+                         const std::optional<std::string>& filter) {
+  ARROW_ASSIGN_OR_RAISE(const bool many, IsCollectionSource(input.path));
+  if (many) return RunConvertCollection(input, options, filter);
+  if (filter.has_value()) {
+    return arrow::Status::Invalid("--filter selects images of a collection (a directory, "
+                                  "glob or URI prefix); ", input.path, " is one file");
+  }
   const auto start = std::chrono::steady_clock::now();
   OpenOptions open_options;
   open_options.column = input.column;
   open_options.row = input.row;
   open_options.image_id = input.image_id;
-  ARROW_ASSIGN_OR_RAISE(OpenedImage opened, Open(input.path, open_options));
+  ARROW_ASSIGN_OR_RAISE(OpenedImage opened, OpenPathOrUri(input.path, open_options));
   for (const auto& warning : opened.warnings) {
     std::fprintf(stderr, "warning: %s\n", warning.message.c_str());
   }
   std::string format = internal::TrimLower(options.format);
   if (format.empty()) {
-    const std::string extension =
-        internal::TrimLower(std::filesystem::path(options.output).extension().string());
+    const std::string extension = internal::TrimLower(
+        std::filesystem::path(options.output.substr(0, options.output.find('?')))
+            .extension()
+            .string());
     format = (extension == ".parquet" || extension == ".pq") ? "parquet" : "dataset";
   }
   const PixelsMeta& pm = opened.image->pixels_meta();
   const bool many_planes = pm.size_t * pm.size_c * pm.size_z > 1;
   if (format == "parquet") {
-    ParquetWriteOptions write;
-    write.column = options.column;
-    ARROW_ASSIGN_OR_RAISE(write.record.encoding, ParseChunkEncoding(options.encoding));
-    write.record.chunk_compression = options.compression;
-    write.record.compression_level = options.level;
-    write.parquet_compression = options.parquet_compression;
-    if (!options.chunk_shape.empty()) {
-      ARROW_ASSIGN_OR_RAISE(auto shape, ParseShape(options.chunk_shape, 3));
-      write.record.chunk_shape = {shape[0], shape[1], shape[2]};
-    }
+    ARROW_ASSIGN_OR_RAISE(ParquetWriteOptions write, MakeParquetWriteOptions(options));
     if (options.progress && many_planes) write.record.progress = DrawProgress;
-    ARROW_RETURN_NOT_OK(WriteParquet({opened.image}, options.output, write));
+    ARROW_RETURN_NOT_OK(WriteParquetToPathOrUri({opened.image}, options.output, write));
   } else if (format == "dataset") {
-    DatasetWriteOptions write;
-    if (!options.chunk_shape.empty()) {
-      ARROW_ASSIGN_OR_RAISE(auto shape, ParseShape(options.chunk_shape, 5));
-      write.chunk_shape = std::array<int64_t, 5>{shape[0], shape[1], shape[2], shape[3], shape[4]};
+    if (IsUri(options.output) && options.output.rfind("file://", 0) != 0) {
+      return arrow::Status::NotImplemented(
+          options.output, ": dataset directories are written to local disk only");
     }
-    if (options.parquet_compression) write.compression = *options.parquet_compression;
+    ARROW_ASSIGN_OR_RAISE(DatasetWriteOptions write, MakeDatasetWriteOptions(options));
     ARROW_RETURN_NOT_OK(WriteDataset(*opened.image, options.output, write));
   } else {
     return arrow::Status::Invalid("--format must be parquet or dataset, got '", options.format,

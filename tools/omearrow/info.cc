@@ -3,6 +3,9 @@
 #include <sstream>
 
 #include "commands.h"
+#include "omearrow/collection/location.h"
+#include "omearrow/collection/open_uri.h"
+#include "omearrow/collection/source_kind.h"
 #include "omearrow/io/list_page_source.h"
 #include "omearrow/io/open.h"
 #include "omearrow/io/parquet_source.h"
@@ -97,8 +100,15 @@ arrow::Status RunInfo(const InputSelection& input, bool json) {
   options.column = input.column;
   options.row = input.row;
   options.image_id = input.image_id;
-  ARROW_ASSIGN_OR_RAISE(FileFormat format, DetectFormat(input.path));
-  ARROW_ASSIGN_OR_RAISE(OpenedImage opened, Open(input.path, options));
+  ARROW_ASSIGN_OR_RAISE(const bool many, IsCollectionSource(input.path));
+  if (many) return RunCollectionInfo(input, json);
+  // Local paths and file:// URIs by their format; other URIs are Parquet objects.
+  ARROW_ASSIGN_OR_RAISE(Location location, ResolveLocation(input.path));
+  FileFormat format = FileFormat::kParquet;
+  if (location.local()) {
+    ARROW_ASSIGN_OR_RAISE(format, DetectFormat(location.path));
+  }
+  ARROW_ASSIGN_OR_RAISE(OpenedImage opened, OpenPathOrUri(input.path, options));
   for (const auto& warning : opened.warnings) {
     std::fprintf(stderr, "warning: %s\n", warning.message.c_str());
   }
@@ -108,7 +118,10 @@ arrow::Status RunInfo(const InputSelection& input, bool json) {
   const DType dtype = DTypeFromMeta(pm.type, &warning);
   std::optional<int64_t> rows;
   if (format == FileFormat::kParquet) {
-    ARROW_ASSIGN_OR_RAISE(auto file_info, InspectParquet(input.path));
+    ARROW_ASSIGN_OR_RAISE(auto file_info,
+                          location.local()
+                              ? InspectParquet(location.path)
+                              : InspectParquet(input.path, MakeFileOpener(location)));
     rows = file_info.num_rows;
   }
   const auto& grid = image.chunk_grid();

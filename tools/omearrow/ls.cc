@@ -76,12 +76,12 @@ arrow::Status RunLs(const LsOptions& options) {
   CollectionOptions collection_options;
   collection_options.column = options.column;
   collection_options.on_error = options.skip_errors ? OnError::kSkip : OnError::kRaise;
+  // The filter is pushed down: row groups its statistics rule out are not read.
+  if (options.filter.has_value()) {
+    ARROW_ASSIGN_OR_RAISE(collection_options.filter, ParseFilter(*options.filter));
+  }
   ARROW_ASSIGN_OR_RAISE(Collection collection,
                         OpenCollection(options.sources, collection_options));
-  if (options.filter.has_value()) {
-    ARROW_ASSIGN_OR_RAISE(auto expression, ParseFilter(*options.filter));
-    ARROW_ASSIGN_OR_RAISE(collection, collection.Filter(expression));
-  }
   for (const auto& error : collection.errors()) {
     std::fprintf(stderr, "omearrow: skipped %s\n", error.message.c_str());
   }

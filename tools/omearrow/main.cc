@@ -15,7 +15,10 @@ int main(int argc, char** argv) {
 
   InputSelection input;
   auto add_input = [&input](CLI::App* command) {
-    command->add_option("file", input.path, "OME-Arrow Parquet file, dataset directory or TIFF")
+    command->add_option("file", input.path,
+                        "OME-Arrow Parquet file, dataset directory or TIFF, a URI "
+                        "(s3://bucket/key?endpoint_override=...), or a collection: a directory "
+                        "of Parquet files, a glob or a URI prefix")
         ->required();
     command->add_option("--column", input.column, "Parquet record column (default ome_arrow)");
     command->add_option("--row", input.row, "Parquet row / dataset image row / OME image index");
@@ -36,7 +39,9 @@ int main(int argc, char** argv) {
   auto* convert = app.add_subcommand("convert", "Convert TIFF/OME-TIFF/Parquet/dataset to "
                                                 "OME-Arrow Parquet or a dataset directory");
   add_input(convert);
-  convert->add_option("output", convert_options.output, "output .parquet file or directory")
+  convert->add_option("output", convert_options.output,
+                      "output .parquet file or dataset directory (a URI for Parquet); for a "
+                      "collection, the output directory or URI prefix")
       ->required();
   convert->add_option("--format", convert_options.format, "parquet or dataset (default: by extension)");
   convert->add_option("--encoding", convert_options.encoding, "bytes (default) or list");
@@ -50,6 +55,10 @@ int main(int argc, char** argv) {
                       "Parquet codec of the file");
   bool no_progress = false;
   convert->add_flag("--no-progress", no_progress, "no progress bar on stderr");
+  std::optional<std::string> convert_filter;
+  convert->add_option("--filter", convert_filter,
+                      "with a collection: convert only matching images, e.g. "
+                      "\"Metadata_Well == 'B02'\"");
 
   omearrow::cli::LsOptions ls_options;
   auto* ls = app.add_subcommand("ls", "List the images of files, directories, globs or URIs "
@@ -144,7 +153,7 @@ int main(int argc, char** argv) {
     }
   } else if (*convert) {
     convert_options.progress = !no_progress;
-    status = omearrow::cli::RunConvert(input, convert_options);
+    status = omearrow::cli::RunConvert(input, convert_options, convert_filter);
   } else if (*ls) {
     status = omearrow::cli::RunLs(ls_options);
   } else if (*demo) {

@@ -14,6 +14,7 @@
 #include <arrow/status.h>
 
 #include "omearrow/collection/file_metadata.h"
+#include "omearrow/collection/metadata_cache.h"
 #include "omearrow/io/dataset_reader.h"
 #include "omearrow/io/open.h"
 
@@ -86,6 +87,8 @@ arrow::Result<Collection> Collection::Take(const std::vector<int64_t>& indices) 
   out.errors_ = errors_;
   out.options_ = options_;
   out.open_bytes_read_ = open_bytes_read_;
+  out.row_groups_ = row_groups_;
+  out.row_groups_skipped_ = row_groups_skipped_;
   out.entries_.reserve(indices.size());
   for (size_t k = 0; k < indices.size(); ++k) {
     const int64_t i = indices[k];
@@ -152,6 +155,12 @@ arrow::Result<OpenedImage> Collection::OpenImage(int64_t index) const {
   options.row = entry.row;
   options.record = options_.record;
   options.open_file = options_.open_file ? options_.open_file : MakeFileOpener(file.location);
+  // The footer read at open, while the file is unchanged (a local file is stat()ed; a
+  // remote one is taken as the listing saw it).
+  if (file.footer != nullptr && !file.identity.empty() &&
+      (!file.location.local() || CollectionFileIdentity(file) == file.identity)) {
+    options.footer = file.footer;
+  }
   return OpenParquet(file.display, options);
 }
 
@@ -162,11 +171,19 @@ arrow::Result<Collection> OpenCollection(const std::vector<std::string>& sources
   std::vector<arrow::Result<FileImages>> results(n, Status::UnknownError("not read"));
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
+  ReadImagesOptions read_options;
+  read_options.column = options.column;
+  read_options.open_file = options.open_file;
+  read_options.filter = options.filter;
+  read_options.cache = options.cache;
   auto work = [&] {
     for (size_t i = next++; i < n; i = next++) {
       if (stop.load()) return;
-      results[i] = ReadFileImages(files[i], options.column, options.open_file);
-      if (!results[i].ok() && options.on_error == OnError::kRaise) stop.store(true);
+      results[i] = ReadFileImages(files[i], read_options);
+      if (!results[i].ok() &&
+          (options.on_error == OnError::kRaise || IsFilterError(results[i].status()))) {
+        stop.store(true);
+      }
     }
   };
   const size_t threads =
@@ -198,7 +215,10 @@ arrow::Result<Collection> OpenCollection(const std::vector<std::string>& sources
     }
     if (!result.ok()) {
       // With kRaise, files after the first failure may be unread: report the first failure.
-      if (options.on_error == OnError::kRaise) return result.status();
+      // A filter that does not bind is the caller's error, not the file's.
+      if (options.on_error == OnError::kRaise || IsFilterError(result.status())) {
+        return result.status();
+      }
       out.errors_.push_back({files[i].display, result.status().ToString()});
       continue;
     }
@@ -209,10 +229,14 @@ arrow::Result<Collection> OpenCollection(const std::vector<std::string>& sources
   for (auto& [i, images] : kept) {
     const int64_t file_index = static_cast<int64_t>(kept_files.size());
     kept_files.push_back(files[i]);
+    kept_files.back().footer = images->footer;
+    kept_files.back().identity = images->identity;
     for (size_t k = 0; k < images->rows.size(); ++k) {
       out.entries_.push_back({file_index, images->rows[k], images->columns[k]});
     }
     out.open_bytes_read_ += images->bytes_read;
+    out.row_groups_ += images->row_groups;
+    out.row_groups_skipped_ += images->row_groups_skipped;
     ARROW_ASSIGN_OR_RAISE(auto conformed, Conform(images->table, *extra));
     tables.push_back(std::move(conformed));
   }
@@ -225,6 +249,8 @@ arrow::Result<Collection> OpenCollection(const std::vector<std::string>& sources
     ARROW_ASSIGN_OR_RAISE(out.metadata_, arrow::ConcatenateTables(tables));
   }
   out.files_ = std::make_shared<const std::vector<CollectionFile>>(std::move(kept_files));
+  // The exact filter over the rows of the row groups read.
+  if (options.filter.has_value()) return out.Filter(*options.filter);
   return out;
 }
 

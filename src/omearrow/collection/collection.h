@@ -38,6 +38,18 @@ struct CollectionOptions {
   OnError on_error = OnError::kRaise;
   // Files read at once (footers and metadata leaves); at least 1.
   int parallelism = 8;
+  // Only the images whose metadata rows satisfy this predicate (as Collection::Filter),
+  // pushed down: a row group whose statistics (min/max/null counts of the files'
+  // integer, boolean, date and string columns) or rows, path and column rule it out is
+  // never read (only the footer of a file all of whose row groups are ruled out), and its
+  // records are not checked. A predicate that does not bind to a file's metadata columns
+  // is an error even with OnError::kSkip.
+  std::optional<arrow::compute::Expression> filter;
+  // Reuse (and fill) the process-wide metadata cache: footers and row groups' metadata
+  // leaves keyed by file identity (local: path, inode, size, times; remote: URI, size
+  // and modification time from the listing), so that reopening unchanged files reads
+  // none of them again. Files opened through `open_file` are never cached.
+  bool cache = true;
   RecordOptions record;
   // Tests and benchmarks: how files are opened (metadata and pixels); receives the path or
   // URI the metadata table shows. Default: local files directly, URIs through their Arrow
@@ -54,8 +66,13 @@ class Collection {
   const std::shared_ptr<arrow::Table>& metadata() const { return metadata_; }
   // Files left out under OnError::kSkip, in listing order.
   const std::vector<CollectionError>& errors() const { return errors_; }
-  // Bytes read while opening (footers and metadata leaves of every file).
+  // Bytes read while opening (footers and metadata leaves of every file; what came from
+  // the metadata cache is not counted).
   int64_t open_bytes_read() const { return open_bytes_read_; }
+  // Row groups of the files opened, and how many of them the filter's pushdown left
+  // unread (CollectionOptions::filter).
+  int64_t row_groups() const { return row_groups_; }
+  int64_t row_groups_skipped() const { return row_groups_skipped_; }
 
   // The images at `indices` (each in [0, size()), repeats allowed), in that order; the
   // metadata rows are taken alike. Errors keep the collection's errors.
@@ -92,6 +109,8 @@ class Collection {
   std::vector<CollectionError> errors_;
   CollectionOptions options_;
   int64_t open_bytes_read_ = 0;
+  int64_t row_groups_ = 0;
+  int64_t row_groups_skipped_ = 0;
 };
 
 // Opens a collection: lists `sources` (ListCollectionFiles), reads every file's images

@@ -1,5 +1,6 @@
 #include "omearrow/collection/file_metadata.h"
 
+#include <algorithm>
 #include <atomic>
 #include <numeric>
 
@@ -14,6 +15,8 @@
 #include <parquet/exception.h>
 #include <parquet/file_reader.h>
 
+#include "omearrow/collection/metadata_cache.h"
+#include "omearrow/collection/pushdown.h"
 #include "omearrow/io/dataset_reader.h"
 #include "omearrow/io/page_stream.h"
 #include "omearrow/io/record_leaves.h"
@@ -204,13 +207,28 @@ arrow::Result<FileImages> ReadDatasetImages(const CollectionFile& file) {
   return out;
 }
 
+// The error ReadFileImages gives for a filter that does not bind to a file's columns.
+class FilterErrorDetail final : public arrow::StatusDetail {
+ public:
+  const char* type_id() const override { return "omearrow::collection::filter"; }
+  std::string ToString() const override { return "filter error"; }
+};
+
 arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
-                                            const std::optional<std::string>& column,
-                                            const FileOpener& open_file) {
+                                            const ReadImagesOptions& options) {
   const std::string& path = file.display;
+  const std::optional<std::string>& column = options.column;
+  // The cache key: the file's identity and which columns were asked for.
+  const std::string identity = CollectionFileIdentity(file);
+  const std::string cache_key = identity.empty() || !options.cache || options.open_file
+                                    ? ""
+                                    : identity + "\n" + column.value_or("\x01" "every");
+  auto& cache = CollectionMetadataCache::Global();
+  std::shared_ptr<parquet::FileMetaData> footer =
+      cache_key.empty() ? nullptr : cache.FindFooter(cache_key);
   std::shared_ptr<arrow::io::RandomAccessFile> raw;
-  if (open_file) {
-    auto opened = open_file(path);
+  if (options.open_file) {
+    auto opened = options.open_file(path);
     if (!opened.ok()) return opened.status().WithMessage(path, ": ", opened.status().message());
     raw = *opened;
   } else {
@@ -226,7 +244,9 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
     // with a few row groups (OME files carry statistics for tens of leaves per row
     // group), and all of a small file; a larger footer costs a second request.
     properties.set_footer_read_size(kFooterReadBytes);
-    auto parquet_reader = parquet::ParquetFileReader::Open(counting, properties);
+    // A cached footer is not read again.
+    auto parquet_reader = parquet::ParquetFileReader::Open(counting, properties, footer);
+    if (footer == nullptr) footer = parquet_reader->metadata();
     // No pre-buffering: its reads run on Arrow's IO thread pool, where a remote file's
     // own reads may wait for that pool too (8 files opened at once starved it); reads
     // stay on this thread, and remote ones go through the read-ahead windows.
@@ -278,21 +298,90 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
   }
   for (int c : other_columns) AppendAllLeaves(fields[static_cast<size_t>(c)], &leaves);
   std::sort(leaves.begin(), leaves.end());
-  // Row group by row group, so that the reads of one row group's leaves stay close
-  // together (remote files: few read-ahead windows, few requests).
-  std::shared_ptr<arrow::Table> table;
+
+  // Which row groups to read: those whose statistics do not rule the filter out.
+  const int row_groups = footer->num_row_groups();
+  std::vector<int64_t> first_rows(static_cast<size_t>(row_groups) + 1, 0);
+  std::vector<bool> wanted(static_cast<size_t>(row_groups), true);
+  int skipped = 0;
   try {
-    const int row_groups = reader->num_row_groups();
+    for (int rg = 0; rg < row_groups; ++rg) {
+      first_rows[static_cast<size_t>(rg) + 1] =
+          first_rows[static_cast<size_t>(rg)] + footer->RowGroup(rg)->num_rows();
+    }
+    if (options.filter.has_value()) {
+      std::vector<std::shared_ptr<arrow::Field>> metadata_fields =
+          CollectionFixedSchema()->fields();
+      std::vector<StatisticsColumn> statistics;
+      for (int c : other_columns) {
+        const auto& field = fields[static_cast<size_t>(c)];
+        metadata_fields.push_back(schema->field(c));
+        if (field.children.empty() && field.column_index >= 0 &&
+            field.level_info.rep_level == 0 && PrunableType(*field.field->type())) {
+          statistics.push_back({field.field->name(), field.field->type(), field.column_index});
+        }
+      }
+      const arrow::Schema metadata_schema(metadata_fields);
+      ARROW_RETURN_NOT_OK(EnsureComputeInitialized());
+      auto bound = options.filter->Bind(metadata_schema);
+      if (!bound.ok()) {
+        return Status::Invalid(path, ": filter ", options.filter->ToString(), ": ",
+                               bound.status().message())
+            .WithDetail(std::make_shared<FilterErrorDetail>());
+      }
+      if (!bound->type()->Equals(arrow::boolean())) {
+        return Status::Invalid(path, ": filter ", options.filter->ToString(), " gives ",
+                               bound->type()->ToString(), ", not booleans")
+            .WithDetail(std::make_shared<FilterErrorDetail>());
+      }
+      const std::optional<std::string> single =
+          record_columns.size() == 1
+              ? std::optional<std::string>(schema->field(record_columns[0])->name())
+              : std::nullopt;
+      for (int rg = 0; rg < row_groups; ++rg) {
+        auto guarantee = RowGroupGuarantee(*footer->RowGroup(rg), statistics,
+                                           first_rows[static_cast<size_t>(rg)], path, single);
+        auto ruled_out = RuledOut(*bound, guarantee, metadata_schema);
+        // A guarantee that cannot be used rules nothing out.
+        if (ruled_out.ok() && *ruled_out) {
+          wanted[static_cast<size_t>(rg)] = false;
+          ++skipped;
+        }
+      }
+    }
+  } catch (const std::exception& error) {
+    return Status::IOError(path, ": ", error.what());
+  }
+
+  // Row group by row group, so that the reads of one row group's leaves stay close
+  // together (remote files: few read-ahead windows, few requests); cached row groups are
+  // not read again.
+  std::shared_ptr<arrow::Table> table;
+  std::vector<int64_t> source_rows;  // the file row of each row of `table`
+  std::vector<std::pair<int, std::shared_ptr<arrow::Table>>> fresh;  // to cache
+  try {
     std::vector<std::shared_ptr<arrow::Table>> parts;
     for (int rg = 0; rg < row_groups; ++rg) {
-      auto read = reader->ReadRowGroup(rg, leaves);
-      if (!read.ok()) return Status::IOError(path, ": ", read.status().message());
-      parts.push_back(*read);
+      if (!wanted[static_cast<size_t>(rg)]) continue;
+      std::shared_ptr<arrow::Table> part =
+          cache_key.empty() ? nullptr : cache.FindRowGroup(cache_key, rg);
+      if (part == nullptr) {
+        auto read = reader->ReadRowGroup(rg, leaves);
+        if (!read.ok()) return Status::IOError(path, ": ", read.status().message());
+        part = *read;
+        fresh.emplace_back(rg, part);
+      }
+      for (int64_t r = 0; r < part->num_rows(); ++r) {
+        source_rows.push_back(first_rows[static_cast<size_t>(rg)] + r);
+      }
+      parts.push_back(std::move(part));
     }
-    if (parts.empty()) {
+    if (parts.empty() && row_groups == 0) {
       auto read = reader->ReadTable(leaves);  // no row groups: the empty table
       if (!read.ok()) return Status::IOError(path, ": ", read.status().message());
       table = *read;
+    } else if (parts.empty()) {
+      table = nullptr;  // every row group ruled out: no images, nothing read
     } else if (parts.size() == 1) {
       table = parts[0];
     } else {
@@ -304,12 +393,14 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
     return Status::IOError(path, ": ", error.what());
   }
   FileImages out;
-  out.source_rows = table->num_rows();
+  out.source_rows = footer->num_rows();
+  out.row_groups = row_groups;
+  out.row_groups_skipped = skipped;
   // Images in row order, then record-column order.
   FixedBuilder fixed;
   std::vector<std::shared_ptr<arrow::ChunkedArray>> records;
   std::vector<std::string> record_names;
-  for (int c : record_columns) {
+  for (int c : table == nullptr ? std::vector<int>{} : record_columns) {
     const std::string& name = schema->field(c)->name();
     auto chunked = table->GetColumnByName(name);
     if (chunked == nullptr) {
@@ -319,11 +410,13 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
     record_names.push_back(name);
   }
   // Per column: the chunk and offset of each row.
-  std::vector<std::pair<std::shared_ptr<arrow::StructArray>, int64_t>> located;
-  for (int64_t row = 0; row < out.source_rows; ++row) {
+  std::vector<int64_t> table_rows;  // the row of `table` of each image
+  const int64_t table_length = table == nullptr ? 0 : table->num_rows();
+  for (int64_t t = 0; t < table_length; ++t) {
+    const int64_t row = source_rows[static_cast<size_t>(t)];
     for (size_t k = 0; k < records.size(); ++k) {
       const auto& chunked = *records[k];
-      int64_t local = row;
+      int64_t local = t;
       int chunk = 0;
       while (chunk < chunked.num_chunks() && local >= chunked.chunk(chunk)->length()) {
         local -= chunked.chunk(chunk)->length();
@@ -353,6 +446,7 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
                                        parts->chunk_grid, encoding));
       out.rows.push_back(row);
       out.columns.push_back(record_names[k]);
+      table_rows.push_back(t);
     }
   }
   ARROW_ASSIGN_OR_RAISE(auto fixed_columns, fixed.Finish());
@@ -365,7 +459,7 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
   std::shared_ptr<arrow::Array> repeat;
   if (records.size() > 1) {
     arrow::Int64Builder indices;
-    ARROW_RETURN_NOT_OK(indices.AppendValues(out.rows));
+    ARROW_RETURN_NOT_OK(indices.AppendValues(table_rows));
     ARROW_RETURN_NOT_OK(indices.Finish(&repeat));
     ARROW_RETURN_NOT_OK(EnsureComputeInitialized());
   }
@@ -375,8 +469,17 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
       return Status::Invalid(path, ": column '", field->name(),
                              "' has the name of a collection metadata column");
     }
-    auto values = table->GetColumnByName(field->name());
-    if (values == nullptr) continue;  // a column without leaves (e.g. an empty struct)
+    std::vector<int> field_leaves;
+    AppendAllLeaves(fields[static_cast<size_t>(c)], &field_leaves);
+    if (field_leaves.empty()) continue;  // a column without leaves (e.g. an empty struct)
+    std::shared_ptr<arrow::ChunkedArray> values;
+    if (table == nullptr) {
+      ARROW_ASSIGN_OR_RAISE(auto empty, arrow::MakeEmptyArray(field->type()));
+      values = std::make_shared<arrow::ChunkedArray>(std::move(empty));
+    } else {
+      values = table->GetColumnByName(field->name());
+      if (values == nullptr) continue;
+    }
     if (repeat) {
       auto taken = arrow::compute::Take(arrow::Datum(values), arrow::Datum(repeat));
       if (!taken.ok()) return taken.status().WithMessage(path, ": ", taken.status().message());
@@ -388,6 +491,13 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
   out.table = arrow::Table::Make(arrow::schema(out_fields), out_columns,
                                  static_cast<int64_t>(out.rows.size()));
   out.bytes_read = counting->bytes();
+  out.footer = footer;
+  out.identity = identity;
+  // Cache what was read, unless a local file changed while it was read.
+  if (!cache_key.empty() && CollectionFileIdentity(file) == identity) {
+    cache.PutFooter(cache_key, footer);
+    for (auto& [rg, part] : fresh) cache.PutRowGroup(cache_key, rg, std::move(part));
+  }
   return out;
 }
 
@@ -396,6 +506,19 @@ arrow::Result<FileImages> ReadParquetImages(const CollectionFile& file,
 arrow::Result<FileImages> ReadFileImages(const CollectionFile& file,
                                          const std::optional<std::string>& column,
                                          const FileOpener& open_file) {
+  ReadImagesOptions options;
+  options.column = column;
+  options.open_file = open_file;
+  return ReadFileImages(file, options);
+}
+
+bool IsFilterError(const Status& status) {
+  return status.detail() != nullptr &&
+         std::string(status.detail()->type_id()) == "omearrow::collection::filter";
+}
+
+arrow::Result<FileImages> ReadFileImages(const CollectionFile& file,
+                                         const ReadImagesOptions& options) {
   if (file.dataset) {
     auto images = ReadDatasetImages(file);
     if (!images.ok() && images.status().message().find(file.display) == std::string::npos) {
@@ -403,7 +526,7 @@ arrow::Result<FileImages> ReadFileImages(const CollectionFile& file,
     }
     return images;
   }
-  return ReadParquetImages(file, column, open_file);
+  return ReadParquetImages(file, options);
 }
 
 }  // namespace omearrow

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <arrow/compute/expression.h>
 #include <arrow/result.h>
 #include <arrow/table.h>
 
@@ -33,6 +34,27 @@ struct FileImages {
   int64_t source_rows = 0;            // rows of the file (every one is an image of each
                                       // record column, or the file fails)
   int64_t bytes_read = 0;             // bytes read from the file (footer + metadata leaves)
+  int row_groups = 0;                 // row groups of the file
+  int row_groups_skipped = 0;         // of which ruled out by the filter's statistics
+  std::shared_ptr<parquet::FileMetaData> footer;  // the parsed footer (Parquet files)
+  std::string identity;               // CollectionFileIdentity when read; "" if unknown
+};
+
+// How ReadFileImages reads a file.
+struct ReadImagesOptions {
+  // One record column; nullopt: every OME-Arrow struct column (pixels_meta plus
+  // planes/chunks).
+  std::optional<std::string> column;
+  // Overrides how the file is opened (tests, benchmarks); files so opened are not cached.
+  FileOpener open_file;
+  // A predicate over the metadata columns (CollectionFixedSchema() then the file's
+  // non-pixel top-level columns): row groups whose statistics (and rows, path, column)
+  // rule it out are not read and give no images. Rows of the row groups read are all
+  // kept: the exact filter is the caller's.
+  std::optional<arrow::compute::Expression> filter;
+  // Reuse and fill CollectionMetadataCache::Global() (footer and row groups' metadata
+  // leaves, keyed by CollectionFileIdentity).
+  bool cache = true;
 };
 
 // Reads the images of `file`: the Parquet footer, then only the metadata leaves of the
@@ -46,5 +68,15 @@ struct FileImages {
 arrow::Result<FileImages> ReadFileImages(const CollectionFile& file,
                                          const std::optional<std::string>& column,
                                          const FileOpener& open_file = nullptr);
+
+// As above, with a filter pushed down to row-group statistics and the metadata cache
+// (see ReadImagesOptions). A filter naming an unknown column or comparing mismatched
+// types is an error naming the file for which IsFilterError() holds.
+arrow::Result<FileImages> ReadFileImages(const CollectionFile& file,
+                                         const ReadImagesOptions& options);
+
+// True when `status` (from ReadFileImages) is a filter that does not bind to the file's
+// metadata columns, an error of the filter rather than of the file.
+bool IsFilterError(const arrow::Status& status);
 
 }  // namespace omearrow

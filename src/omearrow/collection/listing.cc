@@ -4,6 +4,7 @@
 #include <glob.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -120,7 +121,13 @@ Status ListRemote(const std::string& source, std::vector<CollectionFile>* out) {
   ARROW_ASSIGN_OR_RAISE(Location location, ResolveLocation(source));
   if (location.local()) return ListLocal(location.path, out);
   std::vector<std::string> files;
-  std::map<std::string, int64_t> sizes;
+  std::map<std::string, int64_t> sizes, mtimes;
+  auto mtime_ns = [](const arrow::fs::FileInfo& info) -> int64_t {
+    if (info.mtime() == arrow::fs::kNoTime) return -1;
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               info.mtime().time_since_epoch())
+        .count();
+  };
   auto add_listing = [&](const std::string& directory, bool recursive,
                          const std::string& pattern) -> Status {
     arrow::fs::FileSelector selector;
@@ -143,6 +150,7 @@ Status ListRemote(const std::string& source, std::vector<CollectionFile>* out) {
                            : IsParquetName(name)) {
         files.push_back(info.path());
         sizes[info.path()] = info.size();
+        mtimes[info.path()] = mtime_ns(info);
       }
     }
     return Status::OK();
@@ -170,6 +178,7 @@ Status ListRemote(const std::string& source, std::vector<CollectionFile>* out) {
     if (info->type() == arrow::fs::FileType::File) {
       files.push_back(path);
       sizes[path] = info->size();
+      mtimes[path] = mtime_ns(*info);
     } else {
       ARROW_RETURN_NOT_OK(add_listing(path, true, ""));
       if (files.empty()) {
@@ -184,6 +193,7 @@ Status ListRemote(const std::string& source, std::vector<CollectionFile>* out) {
     file.location.path = file_path;
     file.display = location.Display(file_path);
     file.size = sizes.count(file_path) ? sizes[file_path] : -1;
+    file.mtime_ns = mtimes.count(file_path) ? mtimes[file_path] : -1;
     out->push_back(std::move(file));
   }
   return Status::OK();

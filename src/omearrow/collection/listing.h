@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <arrow/result.h>
+#include <parquet/metadata.h>
 
 #include "omearrow/collection/location.h"
 
@@ -17,6 +19,12 @@ struct CollectionFile {
   std::string display;  // location.Display(): the path or URI shown to users
   bool dataset = false; // a typed-chunk dataset directory (local only)
   int64_t size = -1;    // bytes, when the listing said (remote files; saves a request)
+  int64_t mtime_ns = -1;  // last modification (ns since the epoch), when the listing said
+                          // (remote files; with `size`, the file's identity for caches)
+  // Set by OpenCollection: the parsed footer and the identity (CollectionFileIdentity)
+  // the file had when it was read, so that opening its images reads no footer again.
+  std::shared_ptr<parquet::FileMetaData> footer;
+  std::string identity;
 };
 
 // Lists the files named by `sources`, each one of:

@@ -53,8 +53,9 @@ struct ParquetHandle {
   std::mutex mutex;
 };
 
-arrow::Result<std::shared_ptr<ParquetHandle>> OpenHandle(const std::string& path,
-                                                         const FileOpener& open_file) {
+arrow::Result<std::shared_ptr<ParquetHandle>> OpenHandle(
+    const std::string& path, const FileOpener& open_file,
+    std::shared_ptr<parquet::FileMetaData> footer = nullptr) {
   auto handle = std::make_shared<ParquetHandle>();
   handle->path = path;
   std::shared_ptr<arrow::io::RandomAccessFile> file;
@@ -82,7 +83,7 @@ arrow::Result<std::shared_ptr<ParquetHandle>> OpenHandle(const std::string& path
   parquet::ArrowReaderProperties arrow_properties;
   arrow_properties.set_pre_buffer(false);
   try {
-    auto parquet_reader = parquet::ParquetFileReader::Open(file, properties);
+    auto parquet_reader = parquet::ParquetFileReader::Open(file, properties, std::move(footer));
     auto reader = parquet::arrow::FileReader::Make(ReaderMemoryPool(),
                                                    std::move(parquet_reader), arrow_properties);
     if (!reader.ok()) return Status::IOError(path, ": ", reader.status().message());
@@ -619,7 +620,7 @@ std::string RecipeKey(const std::string& identity, const ParquetOpenOptions& opt
 arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& path,
                                                             const ParquetOpenOptions& options,
                                                             const std::string& identity) {
-  ARROW_ASSIGN_OR_RAISE(auto handle, OpenHandle(path, options.open_file));
+  ARROW_ASSIGN_OR_RAISE(auto handle, OpenHandle(path, options.open_file, options.footer));
   auto& reader = *handle->reader;
   std::shared_ptr<arrow::Schema> schema;
   {

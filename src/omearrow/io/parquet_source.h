@@ -10,6 +10,7 @@
 
 #include <arrow/io/interfaces.h>
 #include <arrow/result.h>
+#include <parquet/metadata.h>
 
 #include "omearrow/image.h"
 #include "omearrow/source/record.h"
@@ -39,6 +40,9 @@ struct ParquetOpenOptions {
   RecordOptions record;
   // Default: arrow::io::ReadableFile::Open (read-only; the file is never modified).
   FileOpener open_file;
+  // The file's parsed footer when the caller already has it (a collection's images): it
+  // is not read or parsed again. It must be this file's footer, unchanged.
+  std::shared_ptr<parquet::FileMetaData> footer;
 };
 
 // An opened image plus the warnings raised while opening it.
