@@ -18,6 +18,12 @@ shared with other jobs distorts less than wall times. The report gives medians,
 the scaling ratio t(1 worker) / t(2 workers) and the overhead ratio
 t(engine, 1 worker) / t(loop). Every run's result is checked against the loop's.
 
+Every process decodes on one thread (OMEARROW_NUM_THREADS=1, set here before omearrow is
+imported and inherited by the workers; Dask's and Ray's workers also set
+OMP_NUM_THREADS to their CPU share, which omearrow honours): a worker is one CPU's worth
+of work, the loop is what one such worker would do alone, and two workers can use two
+cores. `--threads N` changes the budget.
+
     python benchmarks/scaling.py [--images 64] [--repeat 3] [--ray-tasks 16] [--json-out scaling.json]
 """
 
@@ -34,7 +40,22 @@ import time
 
 import numpy as np
 
-import omearrow
+
+def _thread_budget() -> str:
+    """--threads N from the command line (default 1), before omearrow is imported."""
+    import sys
+
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+os.environ["OMEARROW_NUM_THREADS"] = _thread_budget()
+
+import omearrow  # noqa: E402
 
 SHAPE = (4, 1024, 1024)  # C, Y, X: 8 MiB of uint16 per image
 ROWS_PER_FILE = 4
@@ -156,6 +177,8 @@ def main() -> int:
     parser.add_argument("--engines", default="dask,ray")
     parser.add_argument("--ray-tasks", type=int, default=16,
                         help="read tasks of the Ray job (read_ome_arrow parallelism)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="omearrow threads per process (OMEARROW_NUM_THREADS)")
     parser.add_argument("--json-out", type=pathlib.Path)
     args = parser.parse_args()
 
@@ -189,7 +212,8 @@ def main() -> int:
               f"{overhead:.2f}x (1 worker vs the loop)")
     if args.json_out:
         args.json_out.write_text(json.dumps({
-            "images": args.images, "ray_tasks": args.ray_tasks, "decoded_bytes": decoded, "stored_bytes": stored,
+            "images": args.images, "ray_tasks": args.ray_tasks, "threads_per_process": args.threads,
+            "decoded_bytes": decoded, "stored_bytes": stored,
             "shape_cyx": SHAPE, "repeat": args.repeat, "times_s": results,
             "medians_s": med, "summary": summary, "cpu_s": cpu, "cpu_medians_s": cpu_med,
             "machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg(),

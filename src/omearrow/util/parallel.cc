@@ -1,7 +1,11 @@
 #include "omearrow/util/parallel.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -96,13 +100,42 @@ struct ForState {
 
 }  // namespace
 
+namespace {
+
+// A positive integer below 4096 written in `text`, or 0.
+int PositiveThreadCount(const char* text) {
+  if (text == nullptr || *text == '\0') return 0;
+  char* end = nullptr;
+  errno = 0;
+  const long value = std::strtol(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value <= 0 || value >= 4096) return 0;
+  return static_cast<int>(value);
+}
+
+// CPUs in this process's affinity mask (taskset, cgroup cpusets), else the machine's.
+int UsableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+}  // namespace
+
+int ParallelismFrom(const char* omearrow_threads, const char* omp_threads, int cpus) {
+  if (const int n = PositiveThreadCount(omearrow_threads); n > 0) return n;
+  if (const int n = PositiveThreadCount(omp_threads); n > 0) return n;
+  return std::max(1, cpus);
+}
+
 int DefaultParallelism() {
-  // Read once: glibc answers hardware_concurrency() by opening and parsing a sysfs file,
-  // which cost more than a whole small view (each materialization asks).
-  static const int threads = [] {
-    const unsigned n = std::thread::hardware_concurrency();
-    return n == 0 ? 1 : static_cast<int>(n);
-  }();
+  // Read once: the answer costs a system call or more (glibc's hardware_concurrency()
+  // parses a sysfs file), more than a whole small view, and each materialization asks.
+  static const int threads = ParallelismFrom(std::getenv("OMEARROW_NUM_THREADS"),
+                                             std::getenv("OMP_NUM_THREADS"), UsableCpus());
   return threads;
 }
 

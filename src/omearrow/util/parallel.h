@@ -8,9 +8,15 @@
 
 namespace omearrow {
 
-// Number of worker threads available to ParallelFor (hardware threads, at least 1; read
-// once per process).
+// Number of threads ParallelFor uses by default, read once per process:
+// ParallelismFrom(OMEARROW_NUM_THREADS, OMP_NUM_THREADS, the CPUs this process may run on).
 int DefaultParallelism();
+
+// The thread budget: `omearrow_threads` if it is a positive integer, else `omp_threads`
+// if it is one (Dask's and Ray's workers set OMP_NUM_THREADS to their CPU share, so a
+// worker does not start a thread per machine core), else `cpus` (at least 1). Null or
+// malformed texts are ignored.
+int ParallelismFrom(const char* omearrow_threads, const char* omp_threads, int cpus);
 
 // Runs fn(i) for i in [0, num_tasks) on up to `max_threads` threads (the calling thread
 // included; 0 means DefaultParallelism()). Tasks are claimed dynamically, so uneven tasks

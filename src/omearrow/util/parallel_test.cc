@@ -13,6 +13,19 @@
 namespace omearrow {
 namespace {
 
+TEST(ParallelismTest, EnvironmentBudgetsBeforeCpus) {
+  EXPECT_EQ(ParallelismFrom(nullptr, nullptr, 8), 8);
+  EXPECT_EQ(ParallelismFrom(nullptr, nullptr, 0), 1);
+  EXPECT_EQ(ParallelismFrom("3", "1", 8), 3);
+  EXPECT_EQ(ParallelismFrom(nullptr, "1", 8), 1);  // a Dask or Ray worker's share
+  EXPECT_EQ(ParallelismFrom("", "2", 8), 2);
+  for (const char* bad : {"0", "-2", "two", "3x", "99999", " "}) {
+    EXPECT_EQ(ParallelismFrom(bad, nullptr, 8), 8) << bad;
+    EXPECT_EQ(ParallelismFrom(bad, "5", 8), 5) << bad;
+  }
+  EXPECT_GE(DefaultParallelism(), 1);
+}
+
 TEST(ParallelForTest, RunsEveryTaskExactlyOnce) {
   std::vector<std::atomic<int>> counts(1000);
   ASSERT_OK(ParallelFor(1000, 4, [&](int64_t i) {
