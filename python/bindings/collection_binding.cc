@@ -178,11 +178,8 @@ void RegisterCollections(nb::module_& m) {
           opened = OpenPathOrUri(source, options);
         }
         OpenedImage result = Unwrap(std::move(opened));
-        const std::string format =
-            IsUri(source) && source.rfind("file://", 0) != 0
-                ? "parquet"
-                : std::string(FileFormatName(DetectFormat(source).ValueOr(FileFormat::kParquet)));
-        return nb::make_tuple(PyImage{std::move(result.image)}, format, result.column,
+        return nb::make_tuple(PyImage{std::move(result.image)},
+                              std::string(FileFormatName(result.format)), result.column,
                               ToPyWarnings(result.warnings));
       },
       nb::arg("source"), nb::arg("column").none(), nb::arg("row"), nb::arg("image_id").none(),

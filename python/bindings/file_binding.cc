@@ -203,17 +203,14 @@ void RegisterFiles(nb::module_& m) {
         options.column_required = column_required;
         options.row = row;
         options.image_id = std::move(image_id);
-        arrow::Result<FileFormat> format;
         arrow::Result<OpenedImage> opened;
         {
           nb::gil_scoped_release release;
-          format = DetectFormat(path);
-          if (format.ok()) opened = Open(path, options);
+          opened = Open(path, options);
         }
-        const FileFormat detected = Unwrap(std::move(format));
         OpenedImage result = Unwrap(std::move(opened));
         return nb::make_tuple(PyImage{std::move(result.image)},
-                              std::string(FileFormatName(detected)), TextToPy(result.column),
+                              std::string(FileFormatName(result.format)), TextToPy(result.column),
                               ToPyWarnings(result.warnings));
       },
       nb::arg("path"), nb::arg("column").none(), nb::arg("row"), nb::arg("image_id").none(),

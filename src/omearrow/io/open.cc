@@ -68,6 +68,7 @@ arrow::Result<OpenedImage> Open(const std::string& path, const OpenOptions& opti
       dataset.decoded_chunk_cache_bytes = options.record.decoded_chunk_cache_bytes;
       OpenedImage opened;
       ARROW_ASSIGN_OR_RAISE(opened.image, OpenDataset(path, dataset));
+      opened.format = FileFormat::kDataset;
       return opened;
     }
     case FileFormat::kTiff: {
@@ -76,6 +77,7 @@ arrow::Result<OpenedImage> Open(const std::string& path, const OpenOptions& opti
       tiff.decoded_plane_cache_bytes = options.record.decoded_chunk_cache_bytes;
       OpenedImage opened;
       ARROW_ASSIGN_OR_RAISE(opened.image, OpenTiff(path, tiff));
+      opened.format = FileFormat::kTiff;
       return opened;
     }
   }

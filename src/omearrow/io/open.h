@@ -13,9 +13,6 @@
 
 namespace omearrow {
 
-// The kinds of files omearrow reads.
-enum class FileFormat { kParquet, kDataset, kTiff };
-
 std::string_view FileFormatName(FileFormat format);
 
 // Decides the format of `path`: a directory holding `_ome_arrow_dataset.json` is a

@@ -45,11 +45,15 @@ struct ParquetOpenOptions {
   std::shared_ptr<parquet::FileMetaData> footer;
 };
 
+// The kinds of files omearrow reads.
+enum class FileFormat { kParquet, kDataset, kTiff };
+
 // An opened image plus the warnings raised while opening it.
 struct OpenedImage {
   std::shared_ptr<const Image> image;
   Warnings warnings;
-  std::string column;  // the column actually used
+  std::string column;  // the column actually used ("" unless Parquet)
+  FileFormat format = FileFormat::kParquet;  // the kind of file it came from
 };
 
 // Opens row `options.row` of an OME-Arrow Parquet file, reading only the footer and the
