@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "omearrow/tensor/cast_internal.h"
+#include "omearrow/tensor/interleave.h"
 #include "omearrow/util/parallel.h"
 
 namespace omearrow {

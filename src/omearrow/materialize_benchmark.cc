@@ -11,6 +11,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "omearrow/tensor/interleave.h"
 #include "omearrow/tensor_view.h"
 #include "omearrow/testing/record_builder.h"
 #include "omearrow/util/aligned_buffer.h"
@@ -126,6 +127,54 @@ void BM_OnePlaneView(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kY * kX * 2);
 }
 BENCHMARK(BM_OnePlaneView)->Unit(benchmark::kMicrosecond);
+
+// The interleave kernels alone, against memcpy of the same bytes: 3 channels of 256-pixel
+// rows into a 6 MiB channels-last output (cache-resident on most servers, as in the
+// Python layout benchmark). Arg 0: 0 = portable loop, 1 = AVX-512 (skipped, with a
+// message, on CPUs without it); arg 1: bytes per element.
+constexpr int64_t kRowPixels = 256, kInterleaveBytes = int64_t{6} << 20;
+
+void BM_InterleaveKernel(benchmark::State& state) {
+  const auto isa = state.range(0) == 0 ? internal::InterleaveIsa::kPortable
+                                       : internal::InterleaveIsa::kAvx512;
+  const int64_t itemsize = state.range(1);
+  const DType dtype = itemsize == 1 ? DType::kUInt8 : DType::kUInt16;
+  const internal::InterleaveFn kernel = internal::GetInterleaveFor(dtype, isa);
+  if (kernel == nullptr) {
+    state.SkipWithError("this CPU has no AVX-512 kernel for this element size");
+    return;
+  }
+  constexpr int kChannels = 3;
+  const int64_t row_bytes = kRowPixels * itemsize;
+  const int64_t rows = kInterleaveBytes / (row_bytes * kChannels);
+  std::vector<uint8_t> src(static_cast<size_t>(rows * row_bytes * kChannels), 7);
+  std::vector<uint8_t> dst(src.size());
+  for (auto _ : state) {
+    for (int64_t r = 0; r < rows; ++r) {
+      const uint8_t* channel_rows[kChannels];
+      for (int c = 0; c < kChannels; ++c) {
+        channel_rows[c] = src.data() + (c * rows + r) * row_bytes;
+      }
+      kernel(channel_rows, kChannels, dst.data() + r * row_bytes * kChannels, kRowPixels);
+    }
+    benchmark::DoNotOptimize(dst.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(dst.size()));
+}
+BENCHMARK(BM_InterleaveKernel)
+    ->ArgsProduct({{0, 1}, {1, 2}})
+    ->Unit(benchmark::kMicrosecond);
+
+void BM_MemcpyCacheResident(benchmark::State& state) {
+  std::vector<uint8_t> src(static_cast<size_t>(kInterleaveBytes), 7);
+  std::vector<uint8_t> dst(src.size());
+  for (auto _ : state) {
+    std::memcpy(dst.data(), src.data(), src.size());
+    benchmark::DoNotOptimize(dst.data());
+  }
+  state.SetBytesProcessed(state.iterations() * kInterleaveBytes);
+}
+BENCHMARK(BM_MemcpyCacheResident)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace omearrow

@@ -87,56 +87,6 @@ constexpr std::array<void (*)(uint8_t*, int64_t, int64_t), kNumDTypes> ZeroTable
 constexpr auto kRowCopy = Table(AllTypes{});
 constexpr auto kZero = ZeroTable(AllTypes{});
 
-// The x86-64 baseline (SSE2) has no byte shuffles, so interleaved stores vectorize poorly;
-// GCC builds this loop also for AVX2 and x86-64-v2 (SSSE3/SSE4) and picks one at load
-// time (an ifunc). Measured on uint16 × 3 rows: 12 GB/s baseline, 18–23 GB/s cloned.
-// Not under ThreadSanitizer: an ifunc resolver runs while the library is relocated, before
-// TSan's runtime is up, and its instrumented code crashes there.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    !defined(__SANITIZE_THREAD__)
-#define OMEARROW_SIMD_CLONES __attribute__((target_clones("avx2", "arch=x86-64-v2", "default")))
-#else
-#define OMEARROW_SIMD_CLONES
-#endif
-
-// Interleaving with the channel count known at compile time (the common 2, 3, 4) lets
-// the compiler keep the row pointers in registers and vectorize the inner loop.
-template <typename T, int C>
-OMEARROW_SIMD_CLONES void InterleaveFixed(const uint8_t* const* src, uint8_t* dst, int64_t n) {
-  const uint8_t* rows[C];
-  for (int c = 0; c < C; ++c) rows[c] = src[c];
-  T* out = reinterpret_cast<T*>(dst);
-  for (int64_t i = 0; i < n; ++i) {
-    for (int c = 0; c < C; ++c) {
-      T value;
-      std::memcpy(&value, rows[c] + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
-      out[i * C + c] = value;
-    }
-  }
-}
-
-template <typename T>
-void Interleave(const uint8_t* const* src, int channels, uint8_t* dst, int64_t n) {
-  switch (channels) {
-    case 2:
-      return InterleaveFixed<T, 2>(src, dst, n);
-    case 3:
-      return InterleaveFixed<T, 3>(src, dst, n);
-    case 4:
-      return InterleaveFixed<T, 4>(src, dst, n);
-    default:
-      break;
-  }
-  T* out = reinterpret_cast<T*>(dst);
-  for (int64_t i = 0; i < n; ++i) {
-    for (int c = 0; c < channels; ++c) {
-      T value;
-      std::memcpy(&value, src[c] + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
-      out[i * channels + c] = value;
-    }
-  }
-}
-
 }  // namespace
 
 RowCopyFn GetRowCopy(DType from, DType to) {
@@ -145,19 +95,6 @@ RowCopyFn GetRowCopy(DType from, DType to) {
 
 void ZeroRow(DType to, uint8_t* dst, int64_t n, int64_t dst_stride) {
   kZero[static_cast<size_t>(to)](dst, n, dst_stride);
-}
-
-InterleaveFn GetInterleave(DType dtype) {
-  switch (ItemSize(dtype)) {
-    case 1:
-      return &Interleave<uint8_t>;
-    case 2:
-      return &Interleave<uint16_t>;
-    case 4:
-      return &Interleave<uint32_t>;
-    default:
-      return &Interleave<uint64_t>;
-  }
 }
 
 }  // namespace omearrow::internal

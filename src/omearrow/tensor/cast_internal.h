@@ -24,13 +24,4 @@ RowCopyFn GetRowCopy(DType from, DType to);
 // Fills `n` elements of `to` at dst + i * dst_stride elements with zero.
 void ZeroRow(DType to, uint8_t* dst, int64_t n, int64_t dst_stride);
 
-// Interleaves `channels` rows of `n` elements (src[c], any alignment) into `dst`
-// (element-aligned): element i of row c goes to element i * channels + c. Same dtype in
-// and out; what a channels-last layout needs, in one sequential pass over the output.
-using InterleaveFn = void (*)(const uint8_t* const* src, int channels, uint8_t* dst,
-                              int64_t n);
-
-// The interleaver for elements of `dtype`.
-InterleaveFn GetInterleave(DType dtype);
-
 }  // namespace omearrow::internal
