@@ -42,7 +42,8 @@ inline constexpr int64_t kIteratorRunAheadMinNs = 50'000;
 // prefetch == 0: each Next() calls produce() on the calling thread.
 // prefetch == N > 0: min(N, num_threads, num_tasks) worker threads produce items while
 // the consumer works; at most N items (finished or in progress) are held ahead of the
-// next item the consumer will take. Stop() (and the destructor) cancels the tasks not yet
+// consumer: of the next item it will take, or, while it produces or waits for that
+// item in Next(), of that one (items next_out + 1 .. next_out + N). Stop() (and the destructor) cancels the tasks not yet
 // started and joins the workers (waiting for the items in progress to finish). When no
 // worker has started the item the consumer asks for next, the consumer produces it
 // itself rather than wait (small items).
@@ -104,12 +105,20 @@ class OrderedPrefetcher {
         // outran them): produce it here instead of sleeping until one does, so that
         // prefetch never makes a consumer wait longer than producing the item itself.
         const int64_t index = next_claim_++;
+        consumer_on_next_ = true;
         lock.unlock();
+        if (started_ && RunAhead()) work_cv_.notify_one();
         item.emplace(ProduceCatching(index));
         lock.lock();
+        consumer_on_next_ = false;
         if (!item->ok()) stop_at_ = std::min(stop_at_, index + 1);
       } else {
-        ready_cv_.wait(lock, [this] { return ready_.count(next_out_) > 0; });
+        if (ready_.count(next_out_) == 0) {
+          consumer_on_next_ = true;
+          if (RunAhead()) work_cv_.notify_one();
+          ready_cv_.wait(lock, [this] { return ready_.count(next_out_) > 0; });
+          consumer_on_next_ = false;
+        }
         auto it = ready_.find(next_out_);
         item.emplace(std::move(it->second));
         ready_.erase(it);
@@ -202,7 +211,8 @@ class OrderedPrefetcher {
     for (;;) {
       work_cv_.wait(lock, [this] {
         return stopping_ || next_claim_ >= stop_at_ ||
-               (next_claim_ < next_out_ + prefetch_ && RunAhead());
+               (next_claim_ < next_out_ + prefetch_ + (consumer_on_next_ ? 1 : 0) &&
+                RunAhead());
       });
       if (stopping_ || next_claim_ >= stop_at_) return;
       const int64_t index = next_claim_++;
@@ -231,6 +241,11 @@ class OrderedPrefetcher {
   int64_t next_out_ = 0;  // next task the consumer takes (written under mutex_)
   int64_t stop_at_;       // no task at or past this index is started
   bool stopping_ = false;
+  // The consumer is inside Next() for item next_out_ (producing it or waiting for it):
+  // that item is its current one, not one ahead, so one more may start meanwhile. Without
+  // this, a worker that finished item next_out_ + 1 early idled until item next_out_ was
+  // done, most of the gap to full use of the cores when workers = prefetch slots.
+  bool consumer_on_next_ = false;
   std::map<int64_t, T> ready_;
   std::vector<std::thread> workers_;
 };

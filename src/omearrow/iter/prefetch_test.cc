@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <new>
 #include <random>
 #include <stdexcept>
@@ -65,6 +67,37 @@ TEST(PrefetchTest, AtMostPrefetchItemsAheadOfTheConsumer) {
   }
   EXPECT_EQ(violations.load(), 0);
   EXPECT_GE(max_ahead.load(), 2);  // the workers did run ahead
+}
+
+// With as many workers as prefetch slots, a worker that finished the item after the
+// consumer's current one must not idle until the current one is done: while the
+// consumer is in Next() for item 0, item 2 (= 0 + prefetch) may start. Item 0 here only
+// finishes once item 2 has started (or after 10 s, which fails the test rather than
+// hanging it).
+TEST(PrefetchTest, AFreeWorkerStartsTheNextItemWhileTheConsumersItemIsInProgress) {
+  constexpr int64_t kPrefetch = 2;
+  std::mutex mutex;
+  std::condition_variable started_cv;
+  bool item2_started = false;
+  bool item0_saw_item2 = false;
+  OrderedPrefetcher<Item> prefetcher(6, kPrefetch, kPrefetch, [&](int64_t i) {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (i == 2) {
+      item2_started = true;
+      started_cv.notify_all();
+    }
+    if (i == 0) {
+      item0_saw_item2 =
+          started_cv.wait_for(lock, std::chrono::seconds(10), [&] { return item2_started; });
+    }
+    return Item{i, arrow::Status::OK()};
+  });
+  for (int64_t i = 0; i < 6; ++i) {
+    auto item = prefetcher.Next();
+    ASSERT_TRUE(item.has_value());
+    EXPECT_EQ(item->value, i);
+  }
+  EXPECT_TRUE(item0_saw_item2);
 }
 
 TEST(PrefetchTest, TinyItemsAreEachProducedOnceInOrderWhoeverProducesThem) {
