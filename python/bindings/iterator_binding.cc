@@ -6,11 +6,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
 #include "convert.h"
@@ -68,6 +70,16 @@ nb::tuple TaskTuple(const TileTask& task) {
   return nb::make_tuple(task.image, task.t, task.z, task.roi.x, task.roi.y, task.roi.w,
                         task.roi.h);
 }
+
+// (image, t, z, x, y, w, h) → a TileTask.
+TileTask TaskOf(const std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>& t) {
+  const auto& [image, tt, z, x, y, w, h] = t;
+  return TileTask{image, tt, z, Roi{x, y, w, h}};
+}
+
+using TaskTupleType = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
+using ExtentTuple = std::tuple<std::vector<int64_t>, std::vector<int64_t>,
+                               std::tuple<int64_t, int64_t, int64_t, int64_t>>;
 
 }  // namespace
 
@@ -206,6 +218,70 @@ void RegisterIterators(nb::module_& m) {
       "The tiles of shard `shard_index` of `shard_count` for `epoch` (order: "
       "random.Random(seed + (epoch << 64)).shuffle of all tiles when shuffled); with "
       "drop_partial, only tiles of the full tile_size.");
+
+  m.def(
+      "epoch_tile_tasks",
+      [](const std::vector<ExtentTuple>& extents, nb::handle tile_size, bool shuffle,
+         uint64_t seed, uint64_t epoch, int64_t shard_index, int64_t shard_count,
+         bool drop_partial) {
+        std::vector<TileExtent> core;
+        core.reserve(extents.size());
+        for (const auto& [t, z, roi] : extents) {
+          const auto& [x, y, w, h] = roi;
+          core.push_back(TileExtent{t, z, Roi{x, y, w, h}});
+        }
+        TileStreamOptions options;
+        options.tile_size = ToIntVector(tile_size, "tile_size").value_or(std::vector<int64_t>{});
+        options.shuffle = shuffle;
+        options.seed = seed;
+        options.epoch = epoch;
+        options.shard_index = shard_index;
+        options.shard_count = shard_count;
+        options.drop_partial = drop_partial;
+        std::vector<TileTask> tasks;
+        {
+          nb::gil_scoped_release release;
+          tasks = Unwrap(EpochTileTasks(core, options));
+        }
+        nb::list out;
+        for (const TileTask& task : tasks) out.append(TaskTuple(task));
+        return out;
+      },
+      nb::arg("extents"), nb::kw_only(), nb::arg("tile_size"), nb::arg("shuffle"),
+      nb::arg("seed"), nb::arg("epoch"), nb::arg("shard_index"), nb::arg("shard_count"),
+      nb::arg("drop_partial") = false,
+      nb::sig("def epoch_tile_tasks(extents: list[tuple[list[int], list[int], tuple[int, int, "
+              "int, int]]], *, tile_size: object, shuffle: bool, seed: int, epoch: int, "
+              "shard_index: int, shard_count: int, drop_partial: bool = False) -> "
+              "list[tuple[int, int, int, int, int, int, int]]"),
+      "The tasks tile_stream gives for views with these extents (per image: selected t, "
+      "selected z, roi (x, y, w, h)), as (image, t, z, x, y, w, h), without any view.");
+
+  m.def(
+      "tile_stream_of_tasks",
+      [](const std::vector<const PyView*>& views, std::vector<int64_t> images,
+         const std::vector<TaskTupleType>& tasks, int64_t prefetch,
+         const std::string& source_label) {
+        std::vector<TensorView> core_views;
+        core_views.reserve(views.size());
+        for (const PyView* view : views) core_views.push_back(view->view);
+        std::vector<TileTask> core_tasks;
+        core_tasks.reserve(tasks.size());
+        for (const auto& task : tasks) core_tasks.push_back(TaskOf(task));
+        TileStreamOptions options;
+        options.prefetch = prefetch;
+        options.source_label = source_label;
+        auto holder = std::make_unique<PyTileStream>();
+        holder->it = Unwrap(TileStream::FromTasks(std::move(core_views), std::move(images),
+                                                  std::move(core_tasks), std::move(options)));
+        return holder.release();
+      },
+      nb::arg("views"), nb::arg("images"), nb::arg("tasks"), nb::kw_only(),
+      nb::arg("prefetch"), nb::arg("source_label"), nb::rv_policy::take_ownership,
+      nb::sig("def tile_stream_of_tasks(views: list[View], images: list[int], tasks: "
+              "list[tuple[int, int, int, int, int, int, int]], *, prefetch: int, "
+              "source_label: str) -> TileStream"),
+      "The tiles of `tasks` in order (image numbers; views[i] is image images[i]).");
 }
 
 }  // namespace omearrow::python

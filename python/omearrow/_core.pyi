@@ -192,6 +192,16 @@ def tile_stream(views: list[View], *, tile_size: object, shuffle: bool, seed: in
     The tiles of shard `shard_index` of `shard_count` for `epoch` (order: random.Random(seed + (epoch << 64)).shuffle of all tiles when shuffled); with drop_partial, only tiles of the full tile_size.
     """
 
+def epoch_tile_tasks(extents: list[tuple[list[int], list[int], tuple[int, int, int, int]]], *, tile_size: object, shuffle: bool, seed: int, epoch: int, shard_index: int, shard_count: int, drop_partial: bool = False) -> list[tuple[int, int, int, int, int, int, int]]:
+    """
+    The tasks tile_stream gives for views with these extents (per image: selected t, selected z, roi (x, y, w, h)), as (image, t, z, x, y, w, h), without any view.
+    """
+
+def tile_stream_of_tasks(views: list[View], images: list[int], tasks: list[tuple[int, int, int, int, int, int, int]], *, prefetch: int, source_label: str) -> TileStream:
+    """
+    The tiles of `tasks` in order (image numbers; views[i] is image images[i]).
+    """
+
 class ArrowArray:
     """
     An Arrow array produced by the core, exported to Python through the Arrow PyCapsule interface (pyarrow.array(obj) imports it zero-copy).

@@ -93,6 +93,53 @@ def _labeled(exc: BaseException, index: int, row: int | None = None) -> BaseExce
         return RuntimeError(message)
 
 
+def _collection_sources(collection: Any) -> list[Any]:
+    """Where each image of `collection` lives (path or URI, column, row): what a process
+    needs to open it again."""
+    from omearrow._plan import Source
+
+    sources = []
+    for i in range(len(collection)):
+        path, row, column = collection._core.entry(i)
+        sources.append(Source(path, column or None, int(row), None))
+    return sources
+
+
+_SIZE_COLUMNS = ("size_t", "size_c", "size_z", "size_y", "size_x")
+
+
+def _collection_extents(collection: Any, selection: dict[str, Any]
+                        ) -> tuple[list[tuple[list[int], list[int], tuple[int, ...]]], list[Any]]:
+    """Per image of `collection`, from its metadata table alone: the tile extent (the
+    selected t, the selected z, the ROI (x, y, w, h)) and the dtype tiles have."""
+    from omearrow._plan import plan_from_shape
+
+    metadata = collection.metadata
+    sizes = zip(*(metadata.column(c).to_pylist() for c in _SIZE_COLUMNS))
+    stored = metadata.column("dtype").to_pylist()
+    chosen = selection.get("dtype")
+    picked = {k: selection.get(k) for k in ("t", "z", "c", "roi", "channel_policy")}
+    extents, dtypes = [], []
+    for i, shape in enumerate(sizes):
+        try:
+            plan = plan_from_shape(shape, picked, "TCZYX", stored[i])
+        except Exception as exc:
+            raise _relabeled(exc, f"TileDataset image {i}") from exc
+        (y0, y1), (x0, x1) = plan.y, plan.x
+        extents.append((list(plan.t), list(plan.z), (x0, y0, x1 - x0, y1 - y0)))
+        dtypes.append(stored[i] if chosen is None else chosen)
+    return extents, dtypes
+
+
+def _keep_rank_and_world(dataset: Any, state: dict[str, Any]) -> None:
+    """A DataLoader worker started with "spawn"/"forkserver" has no process group: the
+    pickled state keeps the rank and world size of the process that pickles it, when
+    that process has an initialised torch.distributed group."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized():
+        state["_rank"], state["_world_size"] = dataset._rank_and_world()
+
+
 def _distributed() -> tuple[int, int]:
     dist = torch.distributed
     if dist.is_available() and dist.is_initialized():
@@ -115,6 +162,13 @@ class TileDataset(IterableDataset):
     every tile is produced exactly once per epoch over all of them (and each rank's
     share does not depend on the number of workers).
 
+    Given an ``omearrow.Collection`` (``open_collection``), the dataset opens no image
+    when it is made: the tiles are enumerated from the collection's metadata table (its
+    sizes), identically on every rank, and each process (rank or DataLoader worker)
+    opens, when it iterates, only the images its shard's tiles of that epoch are in
+    (once per process; ``opened_images`` lists them). A layout or dtype that does not
+    fit an image is then reported when a shard first reads it.
+
     Args:
         sources: One source or a list of them: records (``pa.StructArray``,
             ``pa.StructScalar``, ``pa.ChunkedArray``, dict; an array of several rows is
@@ -123,7 +177,8 @@ class TileDataset(IterableDataset):
             ``tensor_view(**selection)`` method (an ``OmeImage``: that one image), or
             paths (str / os.PathLike of Parquet files, dataset directories,
             OME-TIFF/TIFF; every image of the file: each row of its record column,
-            opened lazily like ``omearrow.open_images``).
+            opened lazily like ``omearrow.open_images``). Or an ``omearrow.Collection``
+            (each of its images, opened only by the shards that read it).
         tile_size: ``(tile_h, tile_w)``.
         edge: Partial tiles at the right and bottom edges: ``"clip"`` (default: yielded
             smaller; fine with ``batch_size=None``, but the DataLoader's default
@@ -178,7 +233,13 @@ class TileDataset(IterableDataset):
             raise ValueError(f"edge must be 'clip', 'pad' or 'drop', not {edge!r}")
         if isinstance(fill, bool) or not isinstance(fill, (int, float, np.number)):
             raise TypeError(f"fill must be a number, not {type(fill).__name__}")
-        self._sources = [sources] if _single_source(sources) else list(sources)
+        from omearrow._collection import Collection
+
+        self._lazy = isinstance(sources, Collection)
+        if self._lazy:
+            self._sources = _collection_sources(sources)
+        else:
+            self._sources = [sources] if _single_source(sources) else list(sources)
         self._column = column
         self._edge = edge
         self._fill = fill
@@ -194,15 +255,27 @@ class TileDataset(IterableDataset):
         self._world_size = world_size
         self._with_index = bool(with_index)
         self._epoch = 0
-        self._views = self._make_views()
+        self._opened: dict[int, TensorView] = {}
+        if self._lazy:
+            self._views = None
+            self._images = [(i, None) for i in range(len(self._sources))]
+            self._extents, dtypes = _collection_extents(sources, self._selection)
+        else:
+            self._views = self._make_views()
+            dtypes = [view.dtype for view in self._views]
         if edge == "pad" and not float(fill).is_integer():
-            for index, view in enumerate(self._views):
-                if view.dtype.kind in "iu":
+            for index, dtype in enumerate(dtypes):
+                if np.dtype(dtype).kind in "iu":
                     raise ValueError(
                         f"fill={fill!r} is not an integer but image {index} yields "
-                        f"{view.dtype} tiles"
+                        f"{np.dtype(dtype)} tiles"
                     )
-        self._num_tiles = len(self._stream(0, 1))  # validates tile_size, prefetch, layouts
+        if self._lazy:
+            if int(prefetch) < 0:
+                raise ValueError("prefetch must be >= 0")
+            self._num_tiles = len(self._tasks(0, 1))  # validates tile_size
+        else:
+            self._num_tiles = len(self._stream(0, 1))  # validates tile_size, prefetch, layouts
 
     def _make_views(self) -> list[TensorView]:
         views = []
@@ -227,21 +300,55 @@ class TileDataset(IterableDataset):
         source)``, the latter None for a source that is one image."""
         return list(self._images)
 
+    @property
+    def opened_images(self) -> list[int]:
+        """The images (``images`` indices) this process's copy of a dataset made from a
+        collection has opened, sorted (other datasets open every image when made)."""
+        return sorted(self._opened)
+
+    def _view(self, image: int) -> TensorView:
+        """The view of image `image` of a collection dataset, opened once per process."""
+        view = self._opened.get(image)
+        if view is None:
+            from omearrow._plan import open_source
+
+            try:
+                view = _source_view(open_source(self._sources[image]), self._selection)
+            except Exception as exc:
+                raise _relabeled(exc, f"TileDataset image {image}") from exc
+            self._opened[image] = view
+        return view
+
+    def _tasks(self, shard_index: int, shard_count: int) -> list[tuple[int, ...]]:
+        """A collection dataset's tasks of one shard for the current epoch (from the
+        metadata's sizes; nothing is opened)."""
+        return _core.epoch_tile_tasks(
+            self._extents, tile_size=self._tile_size, shuffle=self._shuffle,
+            seed=self._seed, epoch=self._epoch, shard_index=shard_index,
+            shard_count=shard_count, drop_partial=self._edge == "drop",
+        )
+
     def __repr__(self) -> str:
         return (
             f"omearrow.data.TileDataset({len(self._sources)} sources, "
-            f"{len(self._views)} images, tile_size={self._tile_size}, edge={self._edge!r}, "
+            f"{len(self._images)} images, tile_size={self._tile_size}, edge={self._edge!r}, "
             f"{self._num_tiles} tiles per epoch, shuffle={self._shuffle})"
         )
 
     def _label(self) -> str:
         # C++ names images by their position; that is the source's when none expanded.
+        if self._lazy:
+            return "TileDataset image"
         expanded = len(self._images) != len(self._sources)
         return "TileDataset image" if expanded else "TileDataset source"
 
     def _pad(self, tensor: torch.Tensor, image: int) -> torch.Tensor:
         """`tensor` padded with `fill` to the full tile size (H, W of the view's layout)."""
-        layout = self._views[image].layout
+        layout = (self._view(image) if self._lazy else self._views[image]).layout
+        if len(layout) != tensor.dim():
+            # No explicit layout: the view's default (e.g. TCZHW for several t or z)
+            # is not the tile's, which is CHW.
+            layout = "CHW"
         tile_h, tile_w = self._tile_size
         shape = list(tensor.shape)
         where = []
@@ -258,6 +365,14 @@ class TileDataset(IterableDataset):
         return out
 
     def _stream(self, shard_index: int, shard_count: int) -> _core.TileStream:
+        if self._lazy:
+            tasks = self._tasks(shard_index, shard_count)
+            images = sorted({task[0] for task in tasks})
+            views = [self._view(i) for i in images]
+            return _core.tile_stream_of_tasks(
+                [view._view for view in views], images, tasks, prefetch=self._prefetch,
+                source_label=self._label(),
+            )
         return _core.tile_stream(
             [view._view for view in self._views],
             tile_size=self._tile_size,
@@ -324,12 +439,16 @@ class TileDataset(IterableDataset):
         # (DataLoader workers started with "spawn"/"forkserver").
         state = dict(self.__dict__)
         state["_views"] = None
+        state["_opened"] = {}
+        _keep_rank_and_world(self, state)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         import warnings
 
         self.__dict__.update(state)
+        if self._lazy:  # opened when iterated
+            return
         with warnings.catch_warnings():  # raised when the dataset was made
             warnings.simplefilter("ignore")
             self._views = self._make_views()
@@ -566,4 +685,5 @@ class CropDataset(IterableDataset):
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_images"] = {}  # reopened in the worker
+        _keep_rank_and_world(self, state)
         return state

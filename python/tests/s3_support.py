@@ -190,6 +190,15 @@ def counting_proxy(upstream_port: int):
         server.server_close()
 
 
+def footer_reads(requests: list[Request], key: str, size: int) -> int:
+    """GETs of `key` (an object of `size` bytes) for its footer: the tail window that
+    opening a Parquet file reads first (its last 64 KiB, or all of a smaller object). A
+    row group's metadata leaves may also end at the last byte, in a shorter window."""
+    window = f"bytes={max(0, size - 65536)}-{size - 1}"
+    return sum(1 for r in requests
+               if r.key == key and r.method == "GET" and r.range == window)
+
+
 def s3_uri(path: str, port: int) -> str:
     """An s3:// URI of `path` ("bucket/key") at the local endpoint `port`."""
     # A generous request timeout: the moto server is slow on a busy 2-core machine.

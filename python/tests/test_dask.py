@@ -24,7 +24,7 @@ import omearrow
 from omearrow import _plan
 from collection_support import write_plate
 from loopback import non_loopback_listeners
-from s3_support import BUCKET, aws_env, s3, s3_uri  # noqa: F401  (fixtures)
+from s3_support import BUCKET, aws_env, footer_reads, s3, s3_uri  # noqa: F401  (fixtures)
 
 SHAPE = (2, 3, 5, 70, 90)  # T, C, Z, Y, X
 
@@ -189,6 +189,30 @@ def test_worker_opens_each_image_once(client, image_file, tmp_path):
     after = sum(client.run(_plan.opened_count).values())
     assert array.npartitions == 2 * 3 * 3 * 3 * 3
     assert 1 <= after - before <= 2  # at most once per worker process
+
+
+def test_workers_parse_a_files_footer_once_for_all_its_rows(client, s3, tmp_path):  # noqa: F811
+    """Blocks of 8 rows of one S3 object, spread over 2 worker processes: each worker
+    reads the object's footer once (the process-wide footer cache, keyed by URI, size
+    and modification time), not once per row it opens."""
+    s3_client, port, counter = s3
+    rng = np.random.default_rng(11)
+    rows = [rng.integers(0, 65535, size=(1, 2, 1, 128, 128), dtype=np.uint16)
+            for _ in range(8)]
+    local = tmp_path / "eight.parquet"
+    omearrow.write_parquet(rows, local, chunk_shape=(1, 64, 64))
+    size = local.stat().st_size
+    s3_client.put_object(Bucket=BUCKET, Key="dask-footer/eight.parquet", Body=local.read_bytes())
+    collection = omearrow.open_collection(s3_uri(f"{BUCKET}/dask-footer/", port))
+    assert len(collection) == 8
+    counter.reset()
+    before = sum(client.run(_plan.opened_count).values())
+    stacked = client.compute(collection.to_dask(chunks=(2, 128, 128))).result()
+    opened = sum(client.run(_plan.opened_count).values()) - before
+    np.testing.assert_array_equal(stacked, np.stack([r[0, :, 0] for r in rows]))
+    reads = footer_reads(counter.snapshot(), f"{BUCKET}/dask-footer/eight.parquet", size)
+    assert opened >= 8  # every row opened in some worker
+    assert 1 <= reads <= 2, counter.snapshot()  # at most once per worker process
 
 
 def test_threaded_scheduler_and_bad_arguments(image_file):

@@ -178,3 +178,79 @@ def test_early_exit_joins_workers(images):
     while _core.live_prefetch_workers() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert _core.live_prefetch_workers() == 0
+
+
+@pytest.fixture(scope="module")
+def image_files(tmp_path_factory, images):
+    """The fixture's images written one per file (a collection of three)."""
+    directory = tmp_path_factory.mktemp("tile_collection")
+    for i, (pixels, _) in enumerate(images):
+        omearrow.write_parquet(pixels, directory / f"img{i}.parquet", chunk_shape=(1, 5, 5))
+    return directory
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"t": -1, "z": [0], "roi": (1, 2, 7, 6)},
+    {"c": 1, "edge": "drop"},
+    {"edge": "pad", "fill": 7},
+    {"layout": "HWC", "dtype": torch.float32},
+])
+def test_collection_dataset_opens_nothing_until_iterated_and_equals_opened_images(
+        image_files, kwargs):
+    """Given the collection itself, tiles come from the metadata (no image is opened when
+    the dataset is made), each shard opens only the images its tiles are in, and tiles,
+    order and shards equal those of the same images opened first."""
+    collection = omearrow.open_collection(str(image_files))
+    for shuffle in (False, True):
+        lazy = TileDataset(collection, tile_size=(4, 4), shuffle=shuffle, seed=2,
+                           with_index=True, **kwargs)
+        eager = TileDataset(list(collection), tile_size=(4, 4), shuffle=shuffle, seed=2,
+                            with_index=True, **kwargs)
+        assert lazy.opened_images == []
+        assert lazy.num_tiles == eager.num_tiles
+        assert lazy.images == [(i, None) for i in range(3)]
+        for epoch in (0, 1):
+            lazy.set_epoch(epoch)
+            eager.set_epoch(epoch)
+            for shard in range(4):
+                assert lazy._stream(shard, 4).tasks == eager._stream(shard, 4).tasks
+        got, want = list(lazy), list(eager)
+        assert [task for _, task in got] == [task for _, task in want]
+        for (a, _), (b, _) in zip(got, want):
+            assert a.dtype == b.dtype and torch.equal(a, b)
+        assert lazy.opened_images == [0, 1, 2]
+
+    # A shard opens only its images: one tile per image.
+    whole = TileDataset(collection, tile_size=(64, 64), t=0, z=0, rank=1, world_size=3,
+                        with_index=True)
+    assert [task[0] for _, task in whole] == [1]
+    assert whole.opened_images == [1]
+
+
+def test_collection_dataset_errors_name_the_image(image_files):
+    collection = omearrow.open_collection(str(image_files))
+    with pytest.raises(ValueError, match=r"TileDataset image 0: t index 1 out of range"):
+        TileDataset(collection, tile_size=(4, 4), t=1)  # image 0 has one t
+    with pytest.raises(ValueError, match=r"TileDataset image 0: roi \(0, 0, 13, 5\)"):
+        TileDataset(collection, tile_size=(4, 4), roi=(0, 0, 13, 5))
+    with pytest.raises(ValueError, match="fill=0.5 is not an integer but image 0 yields "
+                                         "uint16 tiles"):
+        TileDataset(collection, tile_size=(4, 4), edge="pad", fill=0.5)
+    # A tile layout that does not fit shows when the shard first reads the image.
+    dataset = TileDataset(collection, tile_size=(4, 4), layout="HW")
+    with pytest.raises(ValueError, match=r"TileDataset image 0: layout 'HW' drops"):
+        next(iter(dataset))
+
+
+def test_pad_with_several_t_and_z_pads_chw_tiles(images):
+    """edge="pad" without a layout: tiles of an image with several t and z are CHW (the
+    view's own default layout has five letters)."""
+    pixels, record = images[1]  # T=2, Z=3, 17x9
+    dataset = TileDataset(record, tile_size=(4, 4), edge="pad", fill=9, with_index=True)
+    tiles = list(dataset)
+    assert len(tiles) == 2 * 3 * 5 * 3
+    for tile, (_, t, z, x, y, w, h) in tiles:
+        assert tuple(tile.shape) == (2, 4, 4)
+        assert np.array_equal(tile[:, :h, :w].numpy(), pixels[t, :, z, y:y + h, x:x + w])
+        assert (tile[:, h:, :] == 9).all() and (tile[:, :, w:] == 9).all()

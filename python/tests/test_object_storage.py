@@ -39,6 +39,7 @@ from s3_support import (  # noqa: E402,F401  (aws_env, s3: the shared fixtures)
     aws_env,
     isolated_aws_env,
     moto_server,
+    footer_reads,
     s3,
     s3_uri,
 )
@@ -326,6 +327,31 @@ def test_requests_and_bytes_of_open_and_one_plane(s3, big_images):
     transferred = sum(r.body_bytes for r in reads)
     assert needed <= transferred <= 2 * needed, (transferred, needed, counter.snapshot())
     assert len(reads) <= 12
+
+
+def test_opening_other_rows_of_an_object_reads_its_footer_once(s3, big_images, tmp_path):
+    """omearrow.open of each row of one object (what Dask and Ray workers do) reads the
+    footer at the first open only; a replaced object (other size) is read again."""
+    client, port, counter = s3
+    local_path, _ = big_images["byte-chunks-zstd"]
+    key = f"{BUCKET}/big/footer-once.parquet"
+    upload(client, local_path, "big/footer-once.parquet")
+    size = local_path.stat().st_size
+    counter.reset()
+    for row in (0, 1, 0, 1):
+        remote = omearrow.open(s3_uri(key, port), row=row)
+        local = omearrow.open(local_path, row=row)
+        np.testing.assert_array_equal(remote.tensor_view(t=0, z=0).to_numpy(),
+                                      local.tensor_view(t=0, z=0).to_numpy())
+    assert footer_reads(counter.snapshot(), key, size) == 1, counter.snapshot()
+    # Another object at the key: its own footer.
+    other, _ = big_images["byte-chunks-raw"]
+    upload(client, other, "big/footer-once.parquet")
+    counter.reset()
+    image = omearrow.open(s3_uri(key, port), row=1)
+    np.testing.assert_array_equal(image.tensor_view(t=0, z=0).to_numpy(),
+                                  omearrow.open(other, row=1).tensor_view(t=0, z=0).to_numpy())
+    assert footer_reads(counter.snapshot(), key, other.stat().st_size) == 1
 
 
 def test_uri_options(s3, plate):

@@ -59,6 +59,8 @@ arrow::Result<OpenedImage> Open(const std::string& path, const OpenOptions& opti
       parquet.column_required = options.column_required;
       parquet.row = options.row;
       parquet.record = options.record;
+      parquet.footer = options.footer;
+      parquet.parsed_footer = options.parsed_footer;
       return OpenParquet(path, parquet);
     }
     case FileFormat::kDataset: {

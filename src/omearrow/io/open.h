@@ -32,6 +32,11 @@ struct OpenOptions {
   // Dataset: select the image by id instead of by row.
   std::optional<std::string> image_id;
   RecordOptions record;
+  // Parquet: the file's parsed footer when the caller has it (ParquetOpenOptions::footer:
+  // this file's, unchanged), and where to put the footer the open read
+  // (ParquetOpenOptions::parsed_footer). Other formats ignore both.
+  std::shared_ptr<parquet::FileMetaData> footer;
+  std::shared_ptr<parquet::FileMetaData>* parsed_footer = nullptr;
 };
 
 // Opens one image of `path` reading only its metadata (see OpenParquet, OpenDataset and

@@ -622,6 +622,9 @@ arrow::Result<std::shared_ptr<const OpenRecipe>> ReadRecipe(const std::string& p
                                                             const std::string& identity) {
   ARROW_ASSIGN_OR_RAISE(auto handle, OpenHandle(path, options.open_file, options.footer));
   auto& reader = *handle->reader;
+  if (options.parsed_footer != nullptr) {
+    *options.parsed_footer = reader.parquet_reader()->metadata();
+  }
   std::shared_ptr<arrow::Schema> schema;
   {
     auto st = reader.GetSchema(&schema);

@@ -43,6 +43,10 @@ struct ParquetOpenOptions {
   // The file's parsed footer when the caller already has it (a collection's images): it
   // is not read or parsed again. It must be this file's footer, unchanged.
   std::shared_ptr<parquet::FileMetaData> footer;
+  // When set, receives the footer this open read or was given (left unchanged when the
+  // open was served from the recipe cache and read no footer), for callers that keep
+  // footers to open other rows of the file.
+  std::shared_ptr<parquet::FileMetaData>* parsed_footer = nullptr;
 };
 
 // The kinds of files omearrow reads.

@@ -1,6 +1,7 @@
 #include "omearrow/iter/tile_stream.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 #include <arrow/status.h>
@@ -41,15 +42,31 @@ struct Produced {
 
 }  // namespace
 
+TileExtent ExtentOf(const TensorView& view) {
+  const Selection& s = view.selection();
+  return TileExtent{s.t, s.z, s.roi};
+}
+
 arrow::Result<std::vector<TileTask>> AllTileTasks(const std::vector<TensorView>& views,
+                                                  const std::vector<int64_t>& tile_size) {
+  std::vector<TileExtent> extents;
+  extents.reserve(views.size());
+  for (const TensorView& view : views) extents.push_back(ExtentOf(view));
+  return AllTileTasks(extents, tile_size);
+}
+
+arrow::Result<std::vector<TileTask>> AllTileTasks(const std::vector<TileExtent>& extents,
                                                   const std::vector<int64_t>& tile_size) {
   if (tile_size.size() != 2) return Status::Invalid("tile_size must be (tile_h, tile_w)");
   const int64_t tile_h = tile_size[0], tile_w = tile_size[1];
   if (tile_h <= 0 || tile_w <= 0) return Status::Invalid("tiles must be positive");
   std::vector<TileTask> tasks;
-  for (size_t i = 0; i < views.size(); ++i) {
-    const Selection& s = views[i].selection();
+  for (size_t i = 0; i < extents.size(); ++i) {
+    const TileExtent& s = extents[i];
     const Roi& roi = s.roi;
+    if (roi.x < 0 || roi.y < 0 || roi.w < 0 || roi.h < 0) {
+      return Status::Invalid("image ", i, ": negative roi");
+    }
     for (int64_t t : s.t) {
       for (int64_t z : s.z) {
         for (int64_t y = roi.y; y < roi.y + roi.h; y += tile_h) {
@@ -88,15 +105,35 @@ arrow::Result<std::vector<TileTask>> ShardTileTasks(std::vector<TileTask> all,
   return shard;
 }
 
+namespace {
+
+void DropPartial(const TileStreamOptions& options, std::vector<TileTask>* all) {
+  if (!options.drop_partial) return;
+  const int64_t tile_h = options.tile_size[0], tile_w = options.tile_size[1];
+  std::erase_if(*all, [&](const TileTask& task) {
+    return task.roi.h < tile_h || task.roi.w < tile_w;
+  });
+}
+
+}  // namespace
+
+arrow::Result<std::vector<TileTask>> EpochTileTasks(const std::vector<TileExtent>& extents,
+                                                    const TileStreamOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(std::vector<TileTask> all, AllTileTasks(extents, options.tile_size));
+  DropPartial(options, &all);
+  return ShardTileTasks(std::move(all), options);
+}
+
 struct TileStream::Impl {
   std::vector<TensorView> views;
   TileStreamOptions options;
   std::vector<TileTask> tasks;
+  std::vector<size_t> view_of_task;  // tasks[i]'s view: views[view_of_task[i]]
   std::unique_ptr<OrderedPrefetcher<Produced>> prefetcher;
 
   Produced Produce(int64_t index) const {
     const TileTask& task = tasks[static_cast<size_t>(index)];
-    auto view = TileView(views[static_cast<size_t>(task.image)], task);
+    auto view = TileView(views[view_of_task[static_cast<size_t>(index)]], task);
     if (!view.ok()) return {Labeled(view.status(), options.source_label, task.image)};
     auto tensor = view->Materialize(MemoryOrder::kContiguous);
     if (!tensor.ok()) return {Labeled(tensor.status(), options.source_label, task.image)};
@@ -108,29 +145,21 @@ TileStream::TileStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 TileStream::~TileStream() { Close(); }
 
-arrow::Result<std::unique_ptr<TileStream>> TileStream::Make(std::vector<TensorView> views,
-                                                            TileStreamOptions options) {
-  if (options.prefetch < 0) return Status::Invalid("prefetch must be >= 0");
-  ARROW_ASSIGN_OR_RAISE(std::vector<TileTask> all, AllTileTasks(views, options.tile_size));
-  if (options.drop_partial) {
-    const int64_t tile_h = options.tile_size[0], tile_w = options.tile_size[1];
-    std::erase_if(all, [&](const TileTask& task) {
-      return task.roi.h < tile_h || task.roi.w < tile_w;
-    });
-  }
-  // Check each view's tile layout once, on its first tile (all tiles share the layout).
+arrow::Result<std::unique_ptr<TileStream>> TileStream::Build(std::vector<TensorView> views,
+                                                             std::vector<TileTask> tasks,
+                                                             std::vector<size_t> view_of_task,
+                                                             TileStreamOptions options) {
   std::vector<bool> checked(views.size(), false);
-  for (const TileTask& task : all) {
-    const auto i = static_cast<size_t>(task.image);
+  for (size_t k = 0; k < tasks.size(); ++k) {
+    const size_t i = view_of_task[k];
     if (checked[i]) continue;
     checked[i] = true;
-    auto view = TileView(views[i], task);
+    auto view = TileView(views[i], tasks[k]);
     Status status = view.ok() ? view->geometry().status() : view.status();
-    if (!status.ok()) return Labeled(status, options.source_label, task.image);
+    if (!status.ok()) return Labeled(status, options.source_label, tasks[k].image);
   }
-  ARROW_ASSIGN_OR_RAISE(std::vector<TileTask> shard, ShardTileTasks(std::move(all), options));
-  auto impl = std::make_unique<Impl>(
-      Impl{std::move(views), std::move(options), std::move(shard), nullptr});
+  auto impl = std::make_unique<Impl>(Impl{std::move(views), std::move(options), std::move(tasks),
+                                          std::move(view_of_task), nullptr});
   const int threads = impl->options.prefetch_threads > 0 ? impl->options.prefetch_threads
                                                           : DefaultParallelism();
   const Impl* raw = impl.get();
@@ -138,6 +167,63 @@ arrow::Result<std::unique_ptr<TileStream>> TileStream::Make(std::vector<TensorVi
       static_cast<int64_t>(impl->tasks.size()), impl->options.prefetch, threads,
       [raw](int64_t index) { return raw->Produce(index); }, kIteratorRunAheadMinNs);
   return std::unique_ptr<TileStream>(new TileStream(std::move(impl)));
+}
+
+arrow::Result<std::unique_ptr<TileStream>> TileStream::Make(std::vector<TensorView> views,
+                                                            TileStreamOptions options) {
+  if (options.prefetch < 0) return Status::Invalid("prefetch must be >= 0");
+  ARROW_ASSIGN_OR_RAISE(std::vector<TileTask> all, AllTileTasks(views, options.tile_size));
+  DropPartial(options, &all);
+  // Check each view's tile layout on its first tile, over every shard's tiles.
+  {
+    std::vector<size_t> all_views;
+    all_views.reserve(all.size());
+    for (const TileTask& task : all) all_views.push_back(static_cast<size_t>(task.image));
+    std::vector<bool> checked(views.size(), false);
+    for (size_t k = 0; k < all.size(); ++k) {
+      const size_t i = all_views[k];
+      if (checked[i]) continue;
+      checked[i] = true;
+      auto view = TileView(views[i], all[k]);
+      Status status = view.ok() ? view->geometry().status() : view.status();
+      if (!status.ok()) return Labeled(status, options.source_label, all[k].image);
+    }
+  }
+  ARROW_ASSIGN_OR_RAISE(std::vector<TileTask> shard, ShardTileTasks(std::move(all), options));
+  std::vector<size_t> view_of_task;
+  view_of_task.reserve(shard.size());
+  for (const TileTask& task : shard) view_of_task.push_back(static_cast<size_t>(task.image));
+  return Build(std::move(views), std::move(shard), std::move(view_of_task),
+               std::move(options));
+}
+
+arrow::Result<std::unique_ptr<TileStream>> TileStream::FromTasks(std::vector<TensorView> views,
+                                                                 std::vector<int64_t> images,
+                                                                 std::vector<TileTask> tasks,
+                                                                 TileStreamOptions options) {
+  if (options.prefetch < 0) return Status::Invalid("prefetch must be >= 0");
+  if (images.size() != views.size()) {
+    return Status::Invalid("TileStream::FromTasks: ", views.size(), " views but ",
+                           images.size(), " image numbers");
+  }
+  std::unordered_map<int64_t, size_t> view_of_image;
+  for (size_t i = 0; i < images.size(); ++i) {
+    if (!view_of_image.emplace(images[i], i).second) {
+      return Status::Invalid("TileStream::FromTasks: image ", images[i], " has two views");
+    }
+  }
+  std::vector<size_t> view_of_task;
+  view_of_task.reserve(tasks.size());
+  for (const TileTask& task : tasks) {
+    auto it = view_of_image.find(task.image);
+    if (it == view_of_image.end()) {
+      return Status::Invalid("TileStream::FromTasks: a task of image ", task.image,
+                             " but no view of it");
+    }
+    view_of_task.push_back(it->second);
+  }
+  return Build(std::move(views), std::move(tasks), std::move(view_of_task),
+               std::move(options));
 }
 
 const std::vector<TileTask>& TileStream::tasks() const { return impl_->tasks; }

@@ -58,13 +58,35 @@ struct Tile {
   TileTask task;
 };
 
+// What the tile enumeration needs of one image: its view's selected t and z (in
+// selection order) and ROI. Known from an image's sizes alone (a collection's metadata
+// table), so tiles can be enumerated without opening the image.
+struct TileExtent {
+  std::vector<int64_t> t;
+  std::vector<int64_t> z;
+  Roi roi;
+};
+
+// The extent of a view (its selection's t, z and ROI).
+TileExtent ExtentOf(const TensorView& view);
+
 // Every (image, t, z, tile) task of `views` in canonical order: image, then t, z (the
 // views' selection order), then tile rows (y) and columns (x) over the view's ROI.
 arrow::Result<std::vector<TileTask>> AllTileTasks(const std::vector<TensorView>& views,
                                                   const std::vector<int64_t>& tile_size);
+// The same over extents (image i: extents[i]); identical to AllTileTasks of views with
+// those selections.
+arrow::Result<std::vector<TileTask>> AllTileTasks(const std::vector<TileExtent>& extents,
+                                                  const std::vector<int64_t>& tile_size);
 
 // The tasks of one shard for one epoch (shuffled if asked), from AllTileTasks.
 arrow::Result<std::vector<TileTask>> ShardTileTasks(std::vector<TileTask> all,
+                                                    const TileStreamOptions& options);
+
+// The tasks a TileStream of images with these extents yields for options' shard and
+// epoch (tile_size, drop_partial, shuffle and the shard applied), in order: what
+// TileStream::Make gives over views of the same selections, without any view.
+arrow::Result<std::vector<TileTask>> EpochTileTasks(const std::vector<TileExtent>& extents,
                                                     const TileStreamOptions& options);
 
 // Yields the tiles of one shard for one epoch, in order, prefetching as asked. The tile
@@ -78,6 +100,15 @@ class TileStream {
   // source: "source 3: layout ...").
   static arrow::Result<std::unique_ptr<TileStream>> Make(std::vector<TensorView> views,
                                                          TileStreamOptions options);
+  // The stream of given tasks (one shard's, in order, e.g. from EpochTileTasks; the
+  // options' tile_size, shuffle, shard and drop_partial are not applied again): a task's
+  // `image` is an image number, and views[i] is the view of image `images[i]`, so only
+  // the images these tasks touch need views. Errors and tiles name image numbers.
+  // Invalid when a task's image has no view or `images` and `views` differ in length.
+  static arrow::Result<std::unique_ptr<TileStream>> FromTasks(std::vector<TensorView> views,
+                                                              std::vector<int64_t> images,
+                                                              std::vector<TileTask> tasks,
+                                                              TileStreamOptions options);
   ~TileStream();
   TileStream(const TileStream&) = delete;
   TileStream& operator=(const TileStream&) = delete;
@@ -94,6 +125,12 @@ class TileStream {
  private:
   struct Impl;
   explicit TileStream(std::unique_ptr<Impl> impl);
+  // The stream of `tasks` (task k on views[view_of_task[k]]), each view's tile layout
+  // checked on its first task.
+  static arrow::Result<std::unique_ptr<TileStream>> Build(std::vector<TensorView> views,
+                                                          std::vector<TileTask> tasks,
+                                                          std::vector<size_t> view_of_task,
+                                                          TileStreamOptions options);
   std::unique_ptr<Impl> impl_;
 };
 

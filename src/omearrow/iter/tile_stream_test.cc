@@ -1,5 +1,6 @@
 #include "omearrow/iter/tile_stream.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <tuple>
@@ -169,6 +170,60 @@ TEST(TileStreamTest, ErrorsNameTheSource) {
             "TileDataset source 2: layout 'HW' drops non-singleton dimension 'C'.");  // reported with H/W letters
   o.prefetch = -1;
   EXPECT_STATUS(TileStream::Make(f.views, o), Invalid, "prefetch must be >= 0");
+}
+
+TEST(TileStreamTest, ExtentsGiveTheTasksOfViewsAndFromTasksNeedsOnlyTheirViews) {
+  Fixture f = MakeFixture();
+  std::vector<TileExtent> extents;
+  for (const TensorView& view : f.views) extents.push_back(ExtentOf(view));
+  for (bool drop : {false, true}) {
+    for (uint64_t epoch : {0, 3}) {
+      for (int64_t shard = 0; shard < 3; ++shard) {
+        TileStreamOptions o = Options(shard, 3, true, 11, epoch, shard % 2);
+        o.drop_partial = drop;
+        ASSERT_OK_AND_ASSIGN(auto made, TileStream::Make(f.views, o));
+        ASSERT_OK_AND_ASSIGN(auto tasks, EpochTileTasks(extents, o));
+        EXPECT_EQ(tasks, made->tasks());
+        // Only the views of the images this shard's tasks touch, in another order.
+        std::vector<int64_t> images;
+        for (const TileTask& task : tasks) {
+          if (std::find(images.begin(), images.end(), task.image) == images.end()) {
+            images.insert(images.begin(), task.image);
+          }
+        }
+        std::vector<TensorView> views;
+        for (int64_t image : images) views.push_back(f.views[static_cast<size_t>(image)]);
+        ASSERT_OK_AND_ASSIGN(auto stream, TileStream::FromTasks(views, images, tasks, o));
+        EXPECT_EQ(stream->tasks(), tasks);
+        size_t produced = 0;
+        for (;; ++produced) {
+          ASSERT_OK_AND_ASSIGN(auto tile, stream->Next());
+          if (!tile.has_value()) break;
+          EXPECT_EQ(tile->task, tasks[produced]);
+          ExpectTileValues(f, *tile);
+        }
+        EXPECT_EQ(produced, tasks.size());
+      }
+    }
+  }
+  // A task whose image has no view, and mismatched lengths.
+  ASSERT_OK_AND_ASSIGN(auto tasks, EpochTileTasks(extents, Options()));
+  EXPECT_STATUS(TileStream::FromTasks({f.views[0]}, {0}, tasks, Options()), Invalid,
+                "TileStream::FromTasks: a task of image 1 but no view of it");
+  EXPECT_STATUS(TileStream::FromTasks({f.views[0]}, {0, 1}, tasks, Options()), Invalid,
+                "TileStream::FromTasks: 1 views but 2 image numbers");
+  // Errors name the image number, not the view's position.
+  std::vector<TensorView> views = {f.views[2].WithLayout("YX").ValueOrDie()};
+  std::vector<TileTask> of_two;
+  for (const TileTask& task : tasks) {
+    if (task.image == 2) of_two.push_back(task);
+  }
+  TileStreamOptions o = Options();
+  o.source_label = "TileDataset image";
+  auto made = TileStream::FromTasks(views, {2}, of_two, o);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().message(),
+            "TileDataset image 2: layout 'HW' drops non-singleton dimension 'C'.");
 }
 
 }  // namespace
