@@ -80,6 +80,7 @@ run_one() {
   local log=$build/logs/$harness.log status=0
   mkdir -p "$corpus" "$crashes" "fuzz/regressions/$harness" "fuzz/corpus/$harness"
   echo "fuzz: $harness for ${seconds}s"
+  local started=$SECONDS
   # New inputs are written to the first directory only.
   "$build/fuzz/$harness" -max_total_time="$seconds" -rss_limit_mb=2560 \
     -malloc_limit_mb="$malloc_limit_mb" -timeout=30 \
@@ -91,7 +92,8 @@ run_one() {
   rss=$(awk '/stat::peak_rss_mb/ {print $2}' "$log" | tail -1)
   files=$(find "$corpus" -type f | wc -l)
   bytes=$(du -sb "$corpus" | cut -f1)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$harness" "$seconds" \
+  # The seconds it really ran (a crash or timeout ends a run early).
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$harness" "$((SECONDS - started))" \
     "${execs:-0}" "$files" "$bytes" "${rss:-0}" >>"$stats"
   echo "fuzz: $harness: ${execs:-0} executions, peak RSS ${rss:-?} MB, corpus $files files"
   if ((status != 0)); then
